@@ -1,0 +1,140 @@
+package detect
+
+// VINStatus is the outcome of checking a 17-character candidate.
+type VINStatus uint8
+
+const (
+	// VINInvalid: not a VIN (wrong alphabet or length, repeated characters,
+	// or a failed check digit where the check digit is mandatory).
+	VINInvalid VINStatus = iota
+	// VINValid: a VIN whose check digit verifies.
+	VINValid
+	// VINUnverified: well-formed, but the check digit fails in a region where
+	// it is not mandatory (e.g. Europe), so it may still be a real VIN.
+	VINUnverified
+)
+
+func (s VINStatus) String() string {
+	switch s {
+	case VINValid:
+		return "valid"
+	case VINUnverified:
+		return "unverified"
+	default:
+		return "invalid"
+	}
+}
+
+// vinValue is the ISO 3779 transliteration; 0xff marks a letter a VIN never
+// holds (I, O, Q) and anything outside A-Z0-9.
+var vinValue [256]uint8
+
+// vinWeight is the weight of each position in the check-digit sum.
+var vinWeight = [17]int{8, 7, 6, 5, 4, 3, 2, 10, 0, 9, 8, 7, 6, 5, 4, 3, 2}
+
+func init() {
+	for i := range vinValue {
+		vinValue[i] = 0xff
+	}
+	for c := '0'; c <= '9'; c++ {
+		vinValue[c] = uint8(c - '0')
+	}
+	letters := "ABCDEFGHJKLMNPRSTUVWXYZ"
+	values := []uint8{1, 2, 3, 4, 5, 6, 7, 8, 1, 2, 3, 4, 5, 7, 9, 2, 3, 4, 5, 6, 7, 8, 9}
+	for i := 0; i < len(letters); i++ {
+		vinValue[letters[i]] = values[i]
+	}
+}
+
+// IsVINChar reports whether c may appear in a VIN.
+func IsVINChar(c byte) bool { return vinValue[c] != 0xff }
+
+// VINCheckDigit computes the position-9 check character of a 17-byte VIN
+// whose characters are all VIN characters. It returns 0 for other input.
+func VINCheckDigit(v []byte) byte {
+	if len(v) != 17 {
+		return 0
+	}
+	sum := 0
+	for i := 0; i < 17; i++ {
+		x := vinValue[v[i]]
+		if x == 0xff {
+			return 0
+		}
+		sum += int(x) * vinWeight[i]
+	}
+	r := sum % 11
+	if r == 10 {
+		return 'X'
+	}
+	return byte('0' + r)
+}
+
+// checkMandatory reports whether the WMI's region makes the check digit
+// mandatory: China (WMI starting L) and North America (1-5).
+func checkMandatory(first byte) bool {
+	return first == 'L' || (first >= '1' && first <= '5')
+}
+
+// CheckVIN validates a whole value as a VIN (upper case only: VINs are
+// written in capitals, and lower-case 17-letter words are usually hashes).
+//
+// Repeated-character values (a run of 8 or more of one character, or only
+// one or two distinct characters) are rejected: "11111111111111111" and
+// "AAAAAAAAAAAAAAAAA" are placeholders, not vehicles. A value with no letter
+// is rejected too: every real WMI/VDS holds letters, while 17-digit runs are
+// order numbers and timestamps.
+func CheckVIN(v []byte) VINStatus {
+	if len(v) != 17 {
+		return VINInvalid
+	}
+	sum := 0
+	letters := 0
+	run, maxRun := 1, 1
+	var seen1, seen2 byte
+	distinct := 0
+	for i := 0; i < 17; i++ {
+		c := v[i]
+		x := vinValue[c]
+		if x == 0xff {
+			return VINInvalid
+		}
+		if c >= 'A' {
+			letters++
+		}
+		sum += int(x) * vinWeight[i]
+		if i > 0 && c == v[i-1] {
+			run++
+			if run > maxRun {
+				maxRun = run
+			}
+		} else {
+			run = 1
+		}
+		switch {
+		case distinct == 0:
+			seen1, distinct = c, 1
+		case c == seen1:
+		case distinct == 1:
+			seen2, distinct = c, 2
+		case c == seen2:
+		default:
+			distinct = 3
+		}
+	}
+	if letters == 0 || maxRun >= 8 || distinct < 3 {
+		return VINInvalid
+	}
+	r := sum % 11
+	want := byte('0' + r)
+	if r == 10 {
+		want = 'X'
+	}
+	if v[8] == want {
+		return VINValid
+	}
+	if checkMandatory(v[0]) {
+		return VINInvalid
+	}
+	return VINUnverified
+}
