@@ -28,9 +28,9 @@ func TestCheckVIN_Table(t *testing.T) {
 		{"LRW3E7EQ6RC101571", VINInvalid}, // Q
 		{"11111111111111111", VINInvalid}, // repeated and no letter
 		{"AAAAAAAAAAAAAAAAA", VINInvalid},
-		{"ABABABABABABABABA", VINInvalid},            // two distinct characters
-		{"SAAAAAAAAAAAAAAAA", VINInvalid},            // run of 16
-		{"12345678901234567", VINInvalid},            // digits only
+		{"ABABABABABABABABA", VINInvalid}, // two distinct characters
+		{"SAAAAAAAAAAAAAAAA", VINInvalid}, // run of 16
+		{"12345678901234567", VINInvalid}, // digits only
 		{"", VINInvalid},
 	}
 	for _, c := range cases {
@@ -129,16 +129,16 @@ func TestCheckPlate_Table(t *testing.T) {
 		{"京A12345", PlateRegular},
 		{"粤B·12345", PlateRegular}, // middle dot tolerated
 		{"粤B•12345", PlateRegular},
-		{"沪AE22075", PlateNEV},   // small NEV, E series (since 2022)
-		{"粤BD06666", PlateNEV},   // small NEV, D series
-		{"粤B12345D", PlateNEV},   // large NEV
+		{"沪AE22075", PlateNEV}, // small NEV, E series (since 2022)
+		{"粤BD06666", PlateNEV}, // small NEV, D series
+		{"粤B12345D", PlateNEV}, // large NEV
 		{"粤B12345F", PlateNEV},
 		{"粤B1234挂", PlateRegular}, // trailer suffix
 		{"粤B1234学", PlateRegular},
 		{"粤Z1234港", PlateRegular},
-		{"粤B1234赣", PlateNone},  // not a suffix
-		{"粤BL12345", PlateNone},  // L is no NEV series letter
-		{"粤B12345A", PlateNone},  // large NEV ends in D or F only
+		{"粤B1234赣", PlateNone},    // not a suffix
+		{"粤BL12345", PlateNone},   // L is no NEV series letter
+		{"粤B12345A", PlateNone},   // large NEV ends in D or F only
 		{"粤BD1234", PlateRegular}, // 7 chars: a regular plate
 		{"粤B1234", PlateNone},
 		{"粤B123456", PlateNone},

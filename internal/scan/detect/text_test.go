@@ -9,7 +9,9 @@ import (
 
 type rec struct{ out []string }
 
-func (r *rec) FoundVIN(v []byte, st VINStatus) { r.out = append(r.out, fmt.Sprintf("vin:%s:%v", v, st)) }
+func (r *rec) FoundVIN(v []byte, st VINStatus) {
+	r.out = append(r.out, fmt.Sprintf("vin:%s:%v", v, st))
+}
 func (r *rec) FoundPlate(k []byte, kind PlateKind) {
 	r.out = append(r.out, fmt.Sprintf("plate:%s:%d", k, kind))
 }
@@ -32,9 +34,9 @@ func TestScanText(t *testing.T) {
 		want string
 	}{
 		{"VIN:LRW3E7EB6RC101571, ok", all, "vin:LRW3E7EB6RC101571:valid"},
-		{"xLRW3E7EB6RC101571", all, ""},  // inside a longer token
-		{"LRW3E7EB6RC1015712", all, ""},  // 18 chars
-		{"lrw3e7eb6rc101571", all, ""},   // lower case: a hash, not a VIN
+		{"xLRW3E7EB6RC101571", all, ""}, // inside a longer token
+		{"LRW3E7EB6RC1015712", all, ""}, // 18 chars
+		{"lrw3e7eb6rc101571", all, ""},  // lower case: a hash, not a VIN
 		{"LRW3E7EA1KC100001", all, "vin:LRW3E7EA1KC100001:invalid"},
 		{"车牌京A12345停车", all, "plate:京A12345:1"},
 		{"车牌浙A·D82G6。", all, "plate:浙AD82G6:1"},
@@ -45,11 +47,11 @@ func TestScanText(t *testing.T) {
 		{"call 138 1234 5678", all, "phone:13812345678:true"},
 		{"call 138-1234-5678.", all, "phone:13812345678:true"},
 		{"tel:+8613812345678", all, "phone:13812345678:true"},
-		{"ts=1477955400123", all, ""},      // 13-digit ms timestamp: not a phone
-		{"a3f13812345678b", all, ""},       // inside a hex token
-		{"id_13812345678", all, ""},        // underscore joins tokens
-		{"v=1.13812345678", all, ""},       // decimal fraction
-		{"13812345678.5", all, ""},         // decimal number
+		{"ts=1477955400123", all, ""}, // 13-digit ms timestamp: not a phone
+		{"a3f13812345678b", all, ""},  // inside a hex token
+		{"id_13812345678", all, ""},   // underscore joins tokens
+		{"v=1.13812345678", all, ""},  // decimal fraction
+		{"13812345678.5", all, ""},    // decimal number
 		{"12012345678", all, "phone:12012345678:false"},
 		{"13812345678", TextOptions{NoPhone: true}, ""},
 		{"身份证11010519491231002X。", all, "id:11010519491231002X:true"},
