@@ -78,6 +78,16 @@ type AssetResult struct {
 	Matched   []Match   `json:"matched"`
 	Missing   []Missing `json:"missing"`
 	Facts     FactSet   `json:"facts"`
+	// Pending lists the undecided criteria with what is left of each once the
+	// known facts are put in (the CEL residual).
+	Pending []Pending `json:"pending,omitempty"`
+	Errors  []string  `json:"errors,omitempty"`
+}
+
+// Pending is an undecided criterion and its residual expression.
+type Pending struct {
+	Criterion string `json:"criterion"`
+	Residual  string `json:"residual"`
 }
 
 // Reason explains one step of a decision.

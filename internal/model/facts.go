@@ -30,6 +30,9 @@ type FactValue struct {
 	Source     string `json:"source"`
 	Provenance string `json:"provenance,omitempty"`
 	Evidence   string `json:"evidence,omitempty"`
+	// AtLeast marks Value as a lower bound: the true value is unknown but not
+	// smaller (a yearly total when some transfers gave no count).
+	AtLeast bool `json:"at_least,omitempty"`
 }
 
 // FactSet maps fact names to values.

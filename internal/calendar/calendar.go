@@ -1,0 +1,128 @@
+// Package calendar counts working days for legal deadlines (contract filing
+// within 10 working days, the 60-working-day extension window). Without a
+// holiday file it skips only Saturdays and Sundays, which is approximate for
+// China (public holidays and the working weekends that make up for them are
+// announced each year by the State Council), and it says so.
+package calendar
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/xborder/xborder/internal/model"
+	"github.com/xborder/xborder/internal/xerr"
+)
+
+// Calendar decides which days are working days.
+type Calendar struct {
+	off     map[model.Date]bool // holidays on weekdays
+	on      map[model.Date]bool // working weekend days (调休)
+	source  string
+	entries int
+}
+
+// Weekends is the approximate calendar: Monday to Friday are working days.
+func Weekends() *Calendar { return &Calendar{} }
+
+// Parse reads a holiday file: one YYYY-MM-DD per line for a day off, a leading
+// '+' for a weekend day that is worked; blank lines and '#' comments ignored.
+func Parse(name string, data []byte) (*Calendar, error) {
+	c := &Calendar{off: map[model.Date]bool{}, on: map[model.Date]bool{}, source: name}
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc.Buffer(make([]byte, 0, 4096), 1<<20)
+	line := 0
+	var errs xerr.List
+	for sc.Scan() {
+		line++
+		raw := sc.Text()
+		text := raw
+		if i := strings.IndexByte(text, '#'); i >= 0 {
+			text = text[:i]
+		}
+		col := 1 + len(text) - len(strings.TrimLeft(text, " \t"))
+		text = strings.TrimSpace(text)
+		if text == "" {
+			continue
+		}
+		working := false
+		if strings.HasPrefix(text, "+") {
+			working = true
+			text = strings.TrimSpace(text[1:])
+		}
+		d, err := model.ParseDate(text)
+		if err != nil {
+			errs = append(errs, &xerr.PosError{File: name, Line: line, Col: col, Msg: fmt.Sprintf("%v (a holiday is YYYY-MM-DD, a working weekend day +YYYY-MM-DD)", err)})
+			continue
+		}
+		if working {
+			c.on[d] = true
+		} else {
+			c.off[d] = true
+		}
+		c.entries++
+	}
+	if err := sc.Err(); err != nil {
+		errs = append(errs, &xerr.PosError{File: name, Line: line + 1, Col: 1, Msg: err.Error()})
+	}
+	if len(errs) > 0 {
+		return nil, xerr.BadInput(errs)
+	}
+	return c, nil
+}
+
+// Load reads a holiday file.
+func Load(path string) (*Calendar, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, xerr.BadInput(fmt.Errorf("read holidays: %w", err))
+	}
+	return Parse(path, b)
+}
+
+// Exact reports whether a holiday file was loaded.
+func (c *Calendar) Exact() bool { return c.source != "" }
+
+// Describe says which calendar is in use, for reports.
+func (c *Calendar) Describe() string {
+	if !c.Exact() {
+		return "weekends only (approximate: public holidays and working weekends not known; pass --holidays FILE)"
+	}
+	return fmt.Sprintf("holidays from %s (%d entries)", c.source, c.entries)
+}
+
+// IsWorkingDay reports whether d is a working day.
+func (c *Calendar) IsWorkingDay(d model.Date) bool {
+	if c.on[d] {
+		return true
+	}
+	if c.off[d] {
+		return false
+	}
+	wd := d.Weekday()
+	return wd != 0 && wd != 6
+}
+
+// AddWorkingDays returns the n-th working day after d (n >= 0; n == 0 is d).
+func (c *Calendar) AddWorkingDays(d model.Date, n int) model.Date {
+	for n > 0 {
+		d++
+		if c.IsWorkingDay(d) {
+			n--
+		}
+	}
+	return d
+}
+
+// WorkingDaysBetween counts working days in (from, to]; 0 when to <= from.
+func (c *Calendar) WorkingDaysBetween(from, to model.Date) int {
+	n := 0
+	for d := from + 1; d <= to; d++ {
+		if c.IsWorkingDay(d) {
+			n++
+		}
+	}
+	return n
+}

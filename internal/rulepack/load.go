@@ -1,0 +1,150 @@
+package rulepack
+
+import (
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"sort"
+	"strings"
+
+	"github.com/goccy/go-yaml"
+	"github.com/goccy/go-yaml/ast"
+	"github.com/goccy/go-yaml/parser"
+
+	"github.com/xborder/xborder/internal/xerr"
+)
+
+//go:embed packs/*.yaml
+var embedded embed.FS
+
+// Defaults are the packs loaded when the user names none: the 2026 Guidelines
+// for identification and the 2024 Provisions for the mechanism.
+var Defaults = []string{"guidelines-2026", "provisions-2024"}
+
+// Embedded lists the ids of the packs built into the binary.
+func Embedded() []string {
+	ents, _ := fs.ReadDir(embedded, "packs")
+	var out []string
+	for _, e := range ents {
+		out = append(out, strings.TrimSuffix(e.Name(), ".yaml"))
+	}
+	sort.Strings(out)
+	return out
+}
+
+// source is a pack file as read, kept for error positions.
+type source struct {
+	name string // file name shown in errors
+	data []byte
+	file *ast.File
+	pack *Pack
+}
+
+// posAt finds the position of a YAML path like "$.criteria[3].expr" in the
+// source, falling back to the file alone when the path does not resolve.
+func (s *source) posAt(p string) (int, int) {
+	if s.file == nil {
+		return 0, 0
+	}
+	yp, err := yaml.PathString(p)
+	if err != nil {
+		return 0, 0
+	}
+	n, err := yp.FilterFile(s.file)
+	if err != nil || n == nil || n.GetToken() == nil {
+		return 0, 0
+	}
+	tk := n.GetToken()
+	return tk.Position.Line, tk.Position.Column
+}
+
+func (s *source) errAt(p string, format string, args ...any) error {
+	line, col := s.posAt(p)
+	return &xerr.PosError{File: s.name, Line: line, Col: col, Msg: fmt.Sprintf(format, args...)}
+}
+
+// readSource reads an embedded pack id or a file path.
+func readSource(spec string) (*source, error) {
+	if !strings.ContainsAny(spec, "/\\.") {
+		b, err := embedded.ReadFile(path.Join("packs", spec+".yaml"))
+		if err != nil {
+			return nil, xerr.BadInputf("unknown pack %q: not a file and not a built-in pack (built in: %s)", spec, strings.Join(Embedded(), ", "))
+		}
+		return &source{name: "builtin:" + spec, data: b}, nil
+	}
+	b, err := os.ReadFile(spec)
+	if err != nil {
+		return nil, xerr.BadInput(fmt.Errorf("read pack: %w", err))
+	}
+	return &source{name: spec, data: b}, nil
+}
+
+// Parse decodes one pack document strictly: unknown keys, wrong types and
+// duplicate keys are errors with file:line:column.
+func Parse(name string, data []byte) (*Pack, error) {
+	s := &source{name: name, data: data}
+	if err := s.parse(); err != nil {
+		return nil, err
+	}
+	return s.pack, nil
+}
+
+func (s *source) parse() error {
+	f, err := parser.ParseBytes(s.data, 0)
+	if err != nil {
+		return yamlErr(s.name, err)
+	}
+	s.file = f
+	if len(f.Docs) > 1 {
+		return &xerr.PosError{File: s.name, Line: 1, Col: 1, Msg: "a pack file holds one YAML document"}
+	}
+	var p Pack
+	if err := yaml.UnmarshalWithOptions(s.data, &p, yaml.Strict(), yaml.DisallowUnknownField()); err != nil {
+		return yamlErr(s.name, err)
+	}
+	if p.ID == "" {
+		return &xerr.PosError{File: s.name, Line: 1, Col: 1, Msg: "missing `pack:` (the pack id)"}
+	}
+	s.pack = &p
+	return nil
+}
+
+// yamlErr converts a go-yaml error into a positioned error.
+func yamlErr(name string, err error) error {
+	var ye yaml.Error
+	if errors.As(err, &ye) && ye.GetToken() != nil {
+		tk := ye.GetToken()
+		return &xerr.PosError{File: name, Line: tk.Position.Line, Col: tk.Position.Column, Msg: ye.GetMessage()}
+	}
+	return &xerr.PosError{File: name, Msg: err.Error()}
+}
+
+// Load reads the named packs (built-in ids or file paths) and builds a Set.
+// Editions of a family already loaded replace it; patches apply in order.
+func Load(specs []string, lim Limits) (*Set, error) {
+	var srcs []*source
+	for _, spec := range specs {
+		s, err := readSource(spec)
+		if err != nil {
+			return nil, err
+		}
+		if err := s.parse(); err != nil {
+			return nil, xerr.BadInput(err)
+		}
+		srcs = append(srcs, s)
+	}
+	set, err := build(srcs, lim)
+	if err != nil {
+		return nil, xerr.BadInput(err)
+	}
+	return set, nil
+}
+
+// LoadWithDefaults loads the default packs and then the extra ones: an extra
+// edition replaces the default of its family, a patch extends.
+func LoadWithDefaults(extra []string, lim Limits) (*Set, error) {
+	return Load(append(append([]string{}, Defaults...), extra...), lim)
+}
