@@ -1,0 +1,308 @@
+package read
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"sync"
+)
+
+// ChunkSize is the usual size of a chunk handed to a worker.
+const ChunkSize = 4 << 20
+
+// MaxRecord is the longest record the chunker keeps whole; a quoted field
+// running longer than this is treated as broken quoting and the quote state
+// is reset (reported by the caller as a problem).
+const MaxRecord = 16 << 20
+
+// Chunk is a run of whole records.
+type Chunk struct {
+	Seq  int    // order in the file, from 0
+	Line int    // line number (1-based) of Data's first byte
+	Data []byte // complete records, newline-terminated except maybe at EOF
+	// QuoteReset is true when a quoted field never closed within MaxRecord
+	// and the chunk was cut at a newline regardless.
+	QuoteReset bool
+	buf        *[]byte
+}
+
+// Chunker cuts a stream into chunks at record boundaries: a newline outside
+// double quotes when Quotes is set (CSV), any newline otherwise.
+type Chunker struct {
+	r      io.Reader
+	quotes bool
+	line   int
+	seq    int
+	carry  []byte
+	eof    bool
+	err    error
+	pool   sync.Pool
+	skip   int
+	size   int
+}
+
+// NewChunker reads r. skipLines lines at the start are dropped (a PLT header)
+// but still counted, so line numbers stay those of the file.
+func NewChunker(r io.Reader, quotes bool, skipLines int) *Chunker {
+	return NewChunkerSize(r, quotes, skipLines, ChunkSize)
+}
+
+// NewChunkerSize is NewChunker with a chunk size (tests use tiny ones to
+// put many record boundaries at chunk edges).
+func NewChunkerSize(r io.Reader, quotes bool, skipLines, size int) *Chunker {
+	if size < 16 {
+		size = 16
+	}
+	c := &Chunker{r: r, quotes: quotes, line: 1, skip: skipLines, size: size}
+	c.pool.New = func() any { b := make([]byte, size); return &b }
+	return c
+}
+
+// Release returns a chunk's buffer for reuse.
+func (c *Chunker) Release(ch *Chunk) {
+	if ch.buf != nil && cap(*ch.buf) == c.size {
+		c.pool.Put(ch.buf)
+	}
+	ch.buf, ch.Data = nil, nil
+}
+
+// Next returns the next chunk, or io.EOF. A read error ends the stream: it
+// is returned after the last complete chunk, so the caller can report where
+// reading stopped.
+func (c *Chunker) Next() (*Chunk, error) {
+	if c.eof && len(c.carry) == 0 {
+		if c.err != nil {
+			err := c.err
+			c.err = nil
+			return nil, err
+		}
+		return nil, io.EOF
+	}
+	bp := c.pool.Get().(*[]byte)
+	buf := (*bp)[:cap(*bp)]
+	for len(c.carry) > len(buf)/2 {
+		// A long record: use a larger private buffer.
+		nb := make([]byte, len(buf)*2)
+		buf, bp = nb, &nb
+	}
+	n := copy(buf, c.carry)
+	c.carry = c.carry[:0]
+	for n < len(buf) && !c.eof {
+		m, err := c.r.Read(buf[n:])
+		n += m
+		if err != nil {
+			c.eof = true
+			if !errors.Is(err, io.EOF) {
+				c.err = err
+			}
+		}
+	}
+	data := buf[:n]
+	for c.skip > 0 && len(data) > 0 {
+		i := bytes.IndexByte(data, '\n')
+		if i < 0 {
+			if c.eof {
+				c.line++
+				data = data[:0]
+				c.skip = 0
+				break
+			}
+			// A header line longer than the buffer: keep reading.
+			c.carry = append(c.carry[:0], data...)
+			c.pool.Put(bp)
+			return c.Next()
+		}
+		data = data[i+1:]
+		c.line++
+		c.skip--
+	}
+	ch := &Chunk{Seq: c.seq, Line: c.line, buf: bp}
+	cut := len(data)
+	if !c.eof {
+		cut, ch.QuoteReset = c.cutPoint(data)
+		if cut < 0 {
+			// No record boundary at all: grow.
+			if len(data) >= c.maxRecord() {
+				cut = len(data)
+				ch.QuoteReset = true
+			} else {
+				c.carry = append(c.carry[:0], data...)
+				c.pool.Put(bp)
+				return c.Next()
+			}
+		}
+	}
+	c.carry = append(c.carry[:0], data[cut:]...)
+	ch.Data = data[:cut]
+	c.seq++
+	c.line += bytes.Count(ch.Data, []byte{'\n'})
+	if len(ch.Data) == 0 {
+		c.pool.Put(bp)
+		return c.Next()
+	}
+	return ch, nil
+}
+
+func (c *Chunker) maxRecord() int {
+	if c.size < ChunkSize {
+		return c.size * 64 // tests: small limits
+	}
+	return MaxRecord
+}
+
+// cutPoint is the index just after the last record boundary in data, or -1.
+func (c *Chunker) cutPoint(data []byte) (int, bool) {
+	last := bytes.LastIndexByte(data, '\n')
+	if last < 0 {
+		return -1, false
+	}
+	if !c.quotes || bytes.IndexByte(data, '"') < 0 {
+		return last + 1, false
+	}
+	// Walk quotes and newlines from the start (chunks begin at a boundary).
+	in := false
+	lastOK := -1
+	for i := 0; i < len(data); {
+		j := bytes.IndexAny(data[i:], "\"\n")
+		if j < 0 {
+			break
+		}
+		i += j
+		if data[i] == '"' {
+			in = !in
+		} else if !in {
+			lastOK = i
+		}
+		i++
+	}
+	if lastOK < 0 {
+		if len(data) >= c.maxRecord() {
+			return last + 1, true
+		}
+		return -1, false
+	}
+	return lastOK + 1, false
+}
+
+// NextRecord returns the record starting at data[pos:] (without its line
+// end), the position after it and how many line ends it consumed. With
+// quotes, a newline inside double quotes belongs to the record; ok is false
+// when a quote is still open at the end of data.
+func NextRecord(data []byte, pos int, quotes bool) (rec []byte, next int, lines int, ok bool) {
+	rest := data[pos:]
+	i := bytes.IndexByte(rest, '\n')
+	if i < 0 {
+		rec, next = rest, len(data)
+	} else {
+		rec, next, lines = rest[:i], pos+i+1, 1
+	}
+	ok = true
+	if quotes && bytes.IndexByte(rec, '"') >= 0 && bytes.Count(rec, []byte{'"'})%2 == 1 {
+		// The record continues past this newline: find the closing quote.
+		in := true
+		end := -1
+		for k := len(rec) + 1; k < len(rest); k++ {
+			switch rest[k] {
+			case '"':
+				in = !in
+			case '\n':
+				lines++
+				if !in {
+					end = k
+				}
+			}
+			if end >= 0 {
+				break
+			}
+		}
+		if end < 0 {
+			rec, next = rest, len(data)
+			ok = !in
+		} else {
+			rec, next = rest[:end], pos+end+1
+		}
+	}
+	if n := len(rec); n > 0 && rec[n-1] == '\r' {
+		rec = rec[:n-1]
+	}
+	return rec, next, lines, ok
+}
+
+// SplitFields splits a CSV record on delim into fields (appended to
+// fields[:0]). Quoted fields are unquoted into scratch, which is returned
+// grown. ok is false for a stray quote inside an unquoted field or an
+// unterminated quoted field (the record is still split as well as possible).
+func SplitFields(rec []byte, delim byte, fields [][]byte, scratch []byte) ([][]byte, []byte, bool) {
+	fields = fields[:0]
+	if bytes.IndexByte(rec, '"') < 0 {
+		for {
+			i := bytes.IndexByte(rec, delim)
+			if i < 0 {
+				return append(fields, rec), scratch, true
+			}
+			fields = append(fields, rec[:i])
+			rec = rec[i+1:]
+		}
+	}
+	ok := true
+	scratch = scratch[:0]
+	// Fields point into scratch, which may move while growing; record the
+	// offsets and slice at the end.
+	type span struct{ a, b int }
+	var spansArr [64]span
+	spans := spansArr[:0]
+	i := 0
+	for {
+		start := len(scratch)
+		if i < len(rec) && rec[i] == '"' {
+			i++
+			closed := false
+			for i < len(rec) {
+				c := rec[i]
+				if c == '"' {
+					if i+1 < len(rec) && rec[i+1] == '"' {
+						scratch = append(scratch, '"')
+						i += 2
+						continue
+					}
+					i++
+					closed = true
+					break
+				}
+				scratch = append(scratch, c)
+				i++
+			}
+			if !closed {
+				ok = false
+			}
+			// Anything between the closing quote and the delimiter is kept
+			// (lenient, like LazyQuotes) but makes the record malformed.
+			for i < len(rec) && rec[i] != delim {
+				scratch = append(scratch, rec[i])
+				ok = false
+				i++
+			}
+		} else {
+			for i < len(rec) && rec[i] != delim {
+				if rec[i] == '"' {
+					ok = false
+				}
+				scratch = append(scratch, rec[i])
+				i++
+			}
+		}
+		spans = append(spans, span{start, len(scratch)})
+		if i >= len(rec) {
+			break
+		}
+		i++ // delimiter
+		if i == len(rec) {
+			spans = append(spans, span{len(scratch), len(scratch)})
+			break
+		}
+	}
+	for _, s := range spans {
+		fields = append(fields, scratch[s.a:s.b])
+	}
+	return fields, scratch, ok
+}

@@ -1,0 +1,312 @@
+package read
+
+import (
+	"bytes"
+	"compress/gzip"
+	"fmt"
+	"io"
+	"math/rand"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/xborder/xborder/internal/scan/shareddata"
+)
+
+func TestSplitFields(t *testing.T) {
+	cases := []struct {
+		in    string
+		delim byte
+		want  []string
+		ok    bool
+	}{
+		{"a,b,c", ',', []string{"a", "b", "c"}, true},
+		{"a,,c,", ',', []string{"a", "", "c", ""}, true},
+		{`"a,b",c`, ',', []string{"a,b", "c"}, true},
+		{`"say ""hi""",x`, ',', []string{`say "hi"`, "x"}, true},
+		{"\"multi\nline\",y", ',', []string{"multi\nline", "y"}, true},
+		{`"open,x`, ',', []string{"open,x"}, false},
+		{`ab"c,d`, ',', []string{`ab"c`, "d"}, false},
+		{`"a"b,c`, ',', []string{"ab", "c"}, false},
+		{"a;b;c", ';', []string{"a", "b", "c"}, true},
+		{"", ',', []string{""}, true},
+		{`"",""`, ',', []string{"", ""}, true},
+		{`x,""`, ',', []string{"x", ""}, true},
+		{`"x",`, ',', []string{"x", ""}, true},
+	}
+	for _, c := range cases {
+		got, _, ok := SplitFields([]byte(c.in), c.delim, nil, nil)
+		var gs []string
+		for _, f := range got {
+			gs = append(gs, string(f))
+		}
+		if fmt.Sprint(gs) != fmt.Sprint(c.want) || len(gs) != len(c.want) || ok != c.ok {
+			t.Errorf("SplitFields(%q) = %q,%v want %q,%v", c.in, gs, ok, c.want, c.ok)
+		}
+	}
+}
+
+// records reassembles every record from a chunker and returns them with the
+// line each started on.
+func records(t testing.TB, data string, quotes bool, size int) ([]string, []int) {
+	c := NewChunkerSize(strings.NewReader(data), quotes, 0, size)
+	var out []string
+	var lines []int
+	seq := 0
+	for {
+		ch, err := c.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ch.Seq != seq {
+			t.Fatalf("chunk seq %d, want %d", ch.Seq, seq)
+		}
+		seq++
+		line := ch.Line
+		for pos := 0; pos < len(ch.Data); {
+			rec, next, n, _ := NextRecord(ch.Data, pos, quotes)
+			out = append(out, string(rec))
+			lines = append(lines, line)
+			line += n
+			pos = next
+		}
+		c.Release(ch)
+	}
+	return out, lines
+}
+
+// No record is lost or cut at chunk edges, whatever the chunk size, with
+// quoted newlines, CRLF and a missing final newline.
+func TestChunker_NeverSplitsARecord(t *testing.T) {
+	rng := rand.New(rand.NewSource(1))
+	for trial := 0; trial < 200; trial++ {
+		var want []string
+		var wantLines []int
+		var sb strings.Builder
+		line := 1
+		n := rng.Intn(60) + 1
+		for i := 0; i < n; i++ {
+			var rec string
+			nl := 0
+			switch rng.Intn(4) {
+			case 0:
+				rec = fmt.Sprintf("%d,plain,%d", i, rng.Intn(1e6))
+			case 1:
+				rec = fmt.Sprintf("%d,\"quoted\nnewline %d\",x", i, rng.Intn(100))
+				nl = 1
+			case 2:
+				rec = fmt.Sprintf("%d,\"a \"\"b\"\" c\",%s", i, strings.Repeat("z", rng.Intn(50)))
+			default:
+				rec = fmt.Sprintf("%d,\"two\n\nbreaks\",y", i)
+				nl = 2
+			}
+			want = append(want, rec)
+			wantLines = append(wantLines, line)
+			line += nl + 1
+			sb.WriteString(rec)
+			if i < n-1 || rng.Intn(2) == 0 {
+				if rng.Intn(2) == 0 {
+					sb.WriteString("\r")
+				}
+				sb.WriteString("\n")
+			}
+		}
+		size := 16 + rng.Intn(100)
+		got, gotLines := records(t, sb.String(), true, size)
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("trial %d size %d:\n got %q\nwant %q", trial, size, got, want)
+		}
+		if fmt.Sprint(gotLines) != fmt.Sprint(wantLines) {
+			t.Fatalf("trial %d: lines %v want %v", trial, gotLines, wantLines)
+		}
+	}
+}
+
+func TestChunker_SkipLinesKeepsLineNumbers(t *testing.T) {
+	data := "h1\nh2\nh3\na\nb\n"
+	c := NewChunkerSize(strings.NewReader(data), false, 3, 16)
+	ch, err := c.Next()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ch.Line != 4 || !bytes.HasPrefix(ch.Data, []byte("a\n")) {
+		t.Fatalf("line %d data %q", ch.Line, ch.Data)
+	}
+}
+
+func TestChunker_UnclosedQuoteIsReset(t *testing.T) {
+	data := "a,\"never closed\n" + strings.Repeat("x,y\n", 200)
+	got, _ := records(t, data, true, 64)
+	if len(got) == 0 {
+		t.Fatal("no records")
+	}
+	joined := strings.Join(got, "\n")
+	if !strings.Contains(joined, "x,y") {
+		t.Fatal("data after a broken quote was lost")
+	}
+}
+
+func writeFile(t *testing.T, name string, data []byte) string {
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestOpen_EncodingsAndGzip(t *testing.T) {
+	gbk := []byte{0xbe, 0xad, 0xb6, 0xc8, ',', 0xce, 0xb3, 0xb6, 0xc8, '\n', '1', ',', '2', '\n'} // 经度,纬度
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write([]byte("\xef\xbb\xbfvin\nLRW3E7EB6RC101571\n"))
+	zw.Close()
+	cases := []struct {
+		name, enc, head string
+		data            []byte
+		gzip            bool
+	}{
+		{"a.csv", EncUTF8, "lon,lat\n", []byte("lon,lat\n"), false},
+		{"b.csv", EncUTF8BOM, "车牌\n", []byte("\xef\xbb\xbf车牌\n"), false},
+		{"c.csv", EncGB18030, "经度,纬度\n1,2\n", gbk, false},
+		{"d.csv.gz", EncUTF8BOM, "vin\nLRW3E7EB6RC101571\n", gz.Bytes(), true},
+	}
+	for _, c := range cases {
+		f, err := Open(writeFile(t, c.name, c.data))
+		if err != nil {
+			t.Fatal(err)
+		}
+		all, _ := io.ReadAll(f.Reader())
+		if f.Encoding != c.enc || f.Gzip != c.gzip || string(all) != c.head || string(f.Head) != c.head {
+			t.Errorf("%s: enc %s gzip %v data %q head %q", c.name, f.Encoding, f.Gzip, all, f.Head)
+		}
+		f.Close()
+	}
+	f, err := Open(writeFile(t, "bin", []byte("abc\x00def")))
+	if err != nil || !f.Binary {
+		t.Fatalf("binary not flagged: %v", err)
+	}
+	if _, err := Open(writeFile(t, "bad.gz", []byte{0x1f, 0x8b, 0, 0})); err == nil {
+		t.Fatal("broken gzip header accepted")
+	}
+	if _, err := Open(filepath.Join(t.TempDir(), "missing")); err == nil {
+		t.Fatal("missing file opened")
+	}
+}
+
+func TestSniff(t *testing.T) {
+	cases := []struct {
+		name, head string
+		format     string
+		delim      byte
+		header     bool
+		fields     int
+	}{
+		{"t.csv", "user_id;tracked_at;latitude;longitude\n1;2008-10-26T05:59:34Z;39.97;116.32\n1;2008-10-26T05:59:36Z;39.97;116.32\n", FormatCSV, ';', true, 4},
+		{"t.csv", "c3d3,0aba,1477955400,104.08,30.65\nc3d4,0abb,1477955401,104.08,30.66\n", FormatCSV, ',', false, 5},
+		{"t.tsv", "vin\tplate\nLRW3E7EB6RC101571\t京A12345\n", FormatCSV, '\t', true, 2},
+		{"t.txt", "a|b|c\n1|2|3\n4|5|6\n", FormatCSV, '|', true, 3},
+		{"v.csv", "19UDE2F73HA004506\n19UDE2F31KA002614\n", FormatCSV, ',', false, 1},
+		{"x.log", "this is a log line with words\nanother line, with a comma here\nthird line\n", FormatText, 0, false, 0},
+		{"x.json", "{\"vin\":\"LRW3E7EB6RC101571\"}\n{\"vin\":\"LRW3E7EB6RC101571\"}\n", FormatJSONL, 0, false, 0},
+		{"x.json", "{\"type\": \"FeatureCollection\", \"features\": []}", FormatGeoJSON, 0, false, 0},
+		{"20081023025304.plt", "Geolife trajectory\nWGS 84\nAltitude is in Feet\nReserved 3\n0,2,255,My Track,0,0,2,8421376\n0\n39.98,116.31,0,492,39744.12,2008-10-23,02:53:04\n", FormatPLT, ',', true, 7},
+		{"n.csv", "name,city\n张三,北京\n李四,上海\n", FormatCSV, ',', true, 2},
+	}
+	for _, c := range cases {
+		d := Sniff(c.name, []byte(c.head), true)
+		if d.Format != c.format || d.Delim != c.delim || (d.Header != nil) != c.header || d.NumFields != c.fields {
+			t.Errorf("Sniff(%s): %+v", c.name, d)
+		}
+	}
+}
+
+// Dialects of the real files, checked by eye against SOURCES.md.
+func TestSniff_RealFiles(t *testing.T) {
+	cases := []struct {
+		rel    string
+		enc    string
+		format string
+		delim  byte
+		header bool
+		fields int
+	}{
+		{"trajectories/didi_chengdu_gps_20161101_0710_gcj02.csv", EncUTF8, FormatCSV, ',', false, 5},
+		{"trajectories/xiamen_vehicle_0a1c60b6_latlon.txt", EncUTF8, FormatCSV, ',', false, 8},
+		{"trajectories/geolife_trajectory_trackintel.csv", EncUTF8, FormatCSV, ';', true, 6},
+		{"trajectories/orlando_mislabeled_tdrive_cost_40x.csv", EncUTF8, FormatCSV, ',', true, 4},
+		{"trajectories/shenzhen_taxi_traj2_transbigdata.csv", EncUTF8, FormatCSV, ',', true, 6},
+		{"derived/jinan_charging_stations_gbk_crlf.csv", EncGB18030, FormatCSV, ',', true, 5},
+		{"derived/jinan_charging_stations_utf8bom_crlf.csv", EncUTF8BOM, FormatCSV, ',', true, 5},
+		{"obd_can/carobd_toyota_etios_drive1.csv", EncUTF8, FormatCSV, ',', true, 28},
+		{"vins/reliability_ranker_vins.csv", EncUTF8, FormatCSV, ',', false, 1},
+		{"vins/vin_ocr_vins_by_make.csv", EncUTF8, FormatCSV, ',', true, 3},
+		{"plates/ccpd2019_plates.csv", EncUTF8, FormatCSV, ',', true, 2},
+		{"charging/jinan_charging_stations.geojson", EncUTF8, FormatGeoJSON, 0, false, 0},
+		{"trajectories/geolife_raw_plt_trackintel/000/Trajectory/20081023025304.plt", EncUTF8, FormatPLT, ',', true, 7},
+	}
+	for _, c := range cases {
+		p := shareddata.Path(t, c.rel)
+		f, err := Open(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := Sniff(p, f.Head, len(f.Head) < HeadSize)
+		f.Close()
+		if f.Encoding != c.enc || d.Format != c.format || d.Delim != c.delim || (d.Header != nil) != c.header || d.NumFields != c.fields {
+			t.Errorf("%s: enc %s dialect %+v", c.rel, f.Encoding, d)
+		}
+	}
+}
+
+func FuzzSplitFields(f *testing.F) {
+	for _, s := range []string{`a,"b,c",d`, `"x""y",`, "\"open", `a"b`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		fields, _, _ := SplitFields(b, ',', nil, nil)
+		total := 0
+		for _, x := range fields {
+			total += len(x)
+		}
+		if total > len(b) {
+			t.Fatalf("fields hold %d bytes from %d", total, len(b))
+		}
+	})
+}
+
+func FuzzChunker(f *testing.F) {
+	for _, s := range []string{"a,b\n\"c\nd\",e\n", "x\r\ny", "\"\"\"\n\n"} {
+		f.Add([]byte(s), uint8(20))
+	}
+	f.Fuzz(func(t *testing.T, b []byte, size uint8) {
+		c := NewChunkerSize(bytes.NewReader(b), true, 0, int(size)+16)
+		total := 0
+		for {
+			ch, err := c.Next()
+			if err != nil {
+				break
+			}
+			total += len(ch.Data)
+			c.Release(ch)
+		}
+		if total != len(b) {
+			t.Fatalf("chunks hold %d bytes of %d", total, len(b))
+		}
+	})
+}
+
+func FuzzSniff(f *testing.F) {
+	for _, s := range []string{"a;b\n1;2\n", "{\"a\":1}\n", "Geolife trajectory\nWGS 84\n", "x\ty\n"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		d := Sniff("f", b, true)
+		if d.Format == FormatCSV && d.NumFields < 1 {
+			t.Fatalf("csv with %d fields", d.NumFields)
+		}
+	})
+}
