@@ -76,7 +76,29 @@ func FormatValue(v any) string {
 		return s + "]"
 	case float64:
 		return fmt.Sprintf("%g", x)
+	case int64:
+		return Count(x)
 	default:
 		return fmt.Sprint(x)
 	}
+}
+
+// Count formats an integer with thousands separators: 1085000 -> "1,085,000".
+func Count(n int64) string {
+	neg := n < 0
+	if neg {
+		n = -n
+	}
+	s := fmt.Sprint(n)
+	var out []byte
+	for i := range len(s) {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			out = append(out, ',')
+		}
+		out = append(out, s[i])
+	}
+	if neg {
+		return "-" + string(out)
+	}
+	return string(out)
 }

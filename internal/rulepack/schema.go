@@ -120,9 +120,12 @@ type Item struct {
 	Criteria    []string `yaml:"criteria"`
 	// CriteriaUnknown marks an item the sources name without its criteria:
 	// its assets stay undetermined rather than being guessed not important.
-	CriteriaUnknown bool     `yaml:"criteria_unknown"`
-	Notes           []string `yaml:"notes"`
-	Override        bool     `yaml:"override"`
+	CriteriaUnknown bool `yaml:"criteria_unknown"`
+	// NoCriteria marks an item that is by definition not important data
+	// (personal information that falls under no important-data item).
+	NoCriteria bool     `yaml:"no_criteria"`
+	Notes      []string `yaml:"notes"`
+	Override   bool     `yaml:"override"`
 }
 
 // Attach adds criteria to items of loaded packs ("*" means every item).

@@ -395,8 +395,11 @@ func (b *builder) add(s *source, patch bool) {
 		if it.Name == "" {
 			b.fail(s.errAt(at, "item %s: needs `name:`", it.ID))
 		}
-		if len(it.Criteria) == 0 && !it.CriteriaUnknown {
-			b.fail(s.errAt(at, "item %s: needs `criteria:`, or `criteria_unknown: true` when the sources do not give them", it.ID))
+		switch {
+		case len(it.Criteria) == 0 && !it.CriteriaUnknown && !it.NoCriteria:
+			b.fail(s.errAt(at, "item %s: needs `criteria:`, or `criteria_unknown: true` when the sources do not give them, or `no_criteria: true` for data that is never important", it.ID))
+		case len(it.Criteria) > 0 && it.NoCriteria:
+			b.fail(s.errAt(at, "item %s: `no_criteria: true` contradicts its criteria", it.ID))
 		}
 		b.checkProv(s, at, it.Provenance, "item "+it.ID)
 		if prev, ok := b.itemSrc[it.ID]; ok && !(patch && it.Override) {
@@ -716,3 +719,6 @@ func (p *ParamDef) Meets(v int64) bool {
 		return v >= th
 	}
 }
+
+// FactNames lists the fact vocabulary in pack order (for "did you mean").
+func (s *Set) FactNames() []string { return append([]string{}, s.FactOrder...) }

@@ -1,0 +1,42 @@
+package report
+
+import (
+	"embed"
+	"html/template"
+	"io"
+	"strings"
+
+	"github.com/xborder/xborder/internal/model"
+)
+
+//go:embed templates/*.tmpl
+var templates embed.FS
+
+var htmlTmpl = template.Must(template.New("assessment.html.tmpl").Funcs(template.FuncMap{
+	"join":  strings.Join,
+	"fmtv":  model.FormatValue,
+	"deref": func(s *string) string { return *s },
+}).ParseFS(templates, "templates/assessment.html.tmpl"))
+
+type checkItem struct {
+	Asset, Fact, Question string
+	Criteria              []string
+}
+
+// HTML writes a self-contained report (no external assets) an officer can email.
+func HTML(w io.Writer, a *model.Assessment) error {
+	count := map[string]int{}
+	for _, r := range a.Assets {
+		count[r.Result]++
+	}
+	for _, t := range a.Transfers {
+		count[t.Coverage.Status]++
+	}
+	var list []checkItem
+	for _, r := range a.Assets {
+		for _, m := range r.Missing {
+			list = append(list, checkItem{Asset: r.ID, Fact: m.Fact, Question: m.Question, Criteria: m.Criteria})
+		}
+	}
+	return htmlTmpl.Execute(w, map[string]any{"A": a, "Count": count, "Checklist": list})
+}
