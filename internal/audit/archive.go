@@ -84,7 +84,7 @@ func ParseArchiveRecord(text string) (ArchiveRecord, error) {
 			return time.Time{}, err
 		}
 		t, err := time.Parse(timeLayout, v)
-		if err != nil || len(v) != len(timeLayout) {
+		if err != nil || t.Format(timeLayout) != v {
 			return time.Time{}, fmt.Errorf("archive record: %s %q", name, v)
 		}
 		return t, nil

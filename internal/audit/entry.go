@@ -196,7 +196,7 @@ func Decode(b []byte) (Decoded, error) {
 	if len(v) != len(timeLayout) {
 		return d, invalid("time %q not canonical", v)
 	}
-	if d.Time, err = time.Parse(timeLayout, string(v)); err != nil {
+	if d.Time, err = time.Parse(timeLayout, string(v)); err != nil || d.Time.Year() < 1970 || d.Time.Year() > 2261 || d.Time.Format(timeLayout) != string(v) {
 		return d, invalid("time %q", v)
 	}
 	if v, rest, err = field(rest, "kind"); err != nil {
@@ -219,10 +219,14 @@ func Decode(b []byte) (Decoded, error) {
 	if len(v) != base64.StdEncoding.EncodedLen(HashSize) {
 		return d, invalid("prev hash %q", v)
 	}
-	d.Prev = make([]byte, HashSize)
-	if _, err := base64.StdEncoding.Decode(d.Prev, v); err != nil {
+	// Decode into a buffer of the full decoded length: 44 characters without
+	// padding would decode to 33 bytes.
+	buf := make([]byte, base64.StdEncoding.DecodedLen(len(v)))
+	n, err := base64.StdEncoding.Decode(buf, v)
+	if err != nil || n != HashSize {
 		return d, invalid("prev hash %q", v)
 	}
+	d.Prev = buf[:HashSize:HashSize]
 	if base64.StdEncoding.EncodeToString(d.Prev) != string(v) {
 		return d, invalid("prev hash %q not canonical", v)
 	}
