@@ -8,7 +8,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"time"
 
 	"cel.dev/cel-go/cel"
 	"cel.dev/cel-go/common/ast"
@@ -27,18 +26,17 @@ import (
 // (cel-go#1281: some list functions allocate before a runtime limit trips,
 // which is why the static estimate rejects such expressions up front).
 type Limits struct {
-	MaxExprChars int           // expression text
-	MaxNesting   int           // parser recursion depth
-	MaxNodes     int           // AST nodes
-	MaxCost      uint64        // estimated and runtime cost per evaluation
-	MaxListSize  uint64        // the largest list fact the inventory accepts
-	Timeout      time.Duration // wall clock per evaluation, a last resort
+	MaxExprChars int    // expression text
+	MaxNesting   int    // parser recursion depth
+	MaxNodes     int    // AST nodes
+	MaxCost      uint64 // estimated and runtime cost per evaluation
+	MaxListSize  uint64 // the largest list fact the inventory accepts
 }
 
 // DefaultLimits are generous for legal criteria (which are a few comparisons)
 // and tiny for an attack.
 func DefaultLimits() Limits {
-	return Limits{MaxExprChars: 2000, MaxNesting: 32, MaxNodes: 400, MaxCost: 10000, MaxListSize: 1000, Timeout: 50 * time.Millisecond}
+	return Limits{MaxExprChars: 2000, MaxNesting: 32, MaxNodes: 400, MaxCost: 10000, MaxListSize: 1000}
 }
 
 func (s *Set) celType(f *FactDef) *cel.Type {
@@ -329,11 +327,9 @@ func (c *CriterionDef) Eval(ctx context.Context, vars Vars, lim Limits) (Truth, 
 			act.unknowns = append(act.unknowns, cel.AttributePattern(f))
 		}
 	}
-	if lim.Timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, lim.Timeout)
-		defer cancel()
-	}
+	// The runtime cost limit bounds the work of one evaluation; the caller's
+	// context stops a whole run. A per-evaluation timer would cost more than
+	// the evaluation itself.
 	out, _, err := c.program.ContextEval(ctx, act)
 	if err != nil {
 		return Unknown, nil, fmt.Errorf("%w: %s: %v", ErrEval, c.ID, err)

@@ -9,8 +9,8 @@ import (
 
 // Change is one difference between two editions.
 type Change struct {
-	Kind   string `json:"kind"`   // added | removed | changed
-	What   string `json:"what"`   // item | criterion | fact | parameter | exemption
+	Kind   string `json:"kind"` // added | removed | changed
+	What   string `json:"what"` // item | criterion | fact | parameter | exemption
 	ID     string `json:"id"`
 	Detail string `json:"detail,omitempty"`
 }

@@ -74,8 +74,13 @@ func (f fit) ok() bool { return f.kindOK && f.holderOK && f.dateOK && f.scopeOK 
 
 func normName(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
 
-func (e *Engine) assess(a *model.Approval, t *model.Transfer, group string, need int, l *Ledger) fit {
+func (e *Engine) assess(a *model.Approval, t *model.Transfer, group string, need int, l *Ledger, explain bool) fit {
 	f := fit{a: a}
+	problem := func(format string, args ...any) {
+		if explain {
+			f.problems = append(f.problems, fmt.Sprintf(format, args...))
+		}
+	}
 	switch need {
 	case needAssessment:
 		f.kindOK = a.Kind == model.SecurityAssessment
@@ -86,7 +91,7 @@ func (e *Engine) assess(a *model.Approval, t *model.Transfer, group string, need
 		}
 	}
 	if !f.kindOK {
-		f.problems = append(f.problems, fmt.Sprintf("%s: a %s does not meet the need for a %s", a.ID, a.Kind, needName(need)))
+		problem("%s: a %s does not meet the need for a %s", a.ID, a.Kind, needName(need))
 	}
 	f.holderOK = a.Processor == t.Processor || (a.Group != "" && a.Group == group)
 	if !f.holderOK {
@@ -94,18 +99,18 @@ func (e *Engine) assess(a *model.Approval, t *model.Transfer, group string, need
 		if holder == "" {
 			holder = "group " + a.Group
 		}
-		f.problems = append(f.problems, fmt.Sprintf("%s: held by %s, not by %s or its group", a.ID, holder, t.Processor))
+		problem("%s: held by %s, not by %s or its group", a.ID, holder, t.Processor)
 	}
 	start := Starts(a)
 	end, _ := Expires(e.Set, a)
 	f.dateOK = true
 	if start.Valid() && t.Date < start {
 		f.dateOK = false
-		f.problems = append(f.problems, fmt.Sprintf("%s: not valid before %s (transfer on %s)", a.ID, start, t.Date))
+		problem("%s: not valid before %s (transfer on %s)", a.ID, start, t.Date)
 	}
 	if end.Valid() && t.Date > end {
 		f.dateOK, f.expired = false, true
-		f.problems = append(f.problems, fmt.Sprintf("%s: expired on %s (transfer on %s)", a.ID, end, t.Date))
+		problem("%s: expired on %s (transfer on %s)", a.ID, end, t.Date)
 	}
 	f.scopeOK = true
 	if len(a.Scope.Assets) > 0 {
@@ -121,7 +126,7 @@ func (e *Engine) assess(a *model.Approval, t *model.Transfer, group string, need
 		}
 		if len(out) > 0 {
 			f.scopeOK = false
-			f.problems = append(f.problems, fmt.Sprintf("%s: scope does not include asset(s) %s", a.ID, strings.Join(out, ", ")))
+			problem("%s: scope does not include asset(s) %s", a.ID, strings.Join(out, ", "))
 		}
 	}
 	if len(a.Scope.Recipients) > 0 {
@@ -133,7 +138,7 @@ func (e *Engine) assess(a *model.Approval, t *model.Transfer, group string, need
 		}
 		if !match {
 			f.scopeOK = false
-			f.problems = append(f.problems, fmt.Sprintf("%s: scope does not include recipient %q", a.ID, t.Recipient.Name))
+			problem("%s: scope does not include recipient %q", a.ID, t.Recipient.Name)
 		}
 	}
 	if a.Scope.MaxIndividuals != nil {
@@ -144,10 +149,10 @@ func (e *Engine) assess(a *model.Approval, t *model.Transfer, group string, need
 		switch {
 		case total > *a.Scope.MaxIndividuals:
 			f.scopeOK = false
-			f.problems = append(f.problems, fmt.Sprintf("%s: max_individuals %s would be exceeded (%s already relied on, %s in this transfer)", a.ID, model.Count(*a.Scope.MaxIndividuals), model.Count(use.Total()), model.Count(this.Total())))
+			problem("%s: max_individuals %s would be exceeded (%s already relied on, %s in this transfer)", a.ID, model.Count(*a.Scope.MaxIndividuals), model.Count(use.Total()), model.Count(this.Total()))
 		case use.Unknown || this.Unknown:
 			f.unknown = true
-			f.problems = append(f.problems, fmt.Sprintf("%s: cannot confirm max_individuals %s: some counts are unknown", a.ID, model.Count(*a.Scope.MaxIndividuals)))
+			problem("%s: cannot confirm max_individuals %s: some counts are unknown", a.ID, model.Count(*a.Scope.MaxIndividuals))
 		}
 	}
 	return f
@@ -205,14 +210,15 @@ func (e *Engine) cover(t *model.Transfer, proc *model.Processor, group string, l
 		res.Coverage.Status = model.CovNotRequired
 		return
 	}
-	eval := func(need int) []fit {
-		var fits []fit
-		for _, a := range e.Approvals {
-			fits = append(fits, e.assess(a, t, group, need, l))
+	cands := e.candidates(t.Processor, group)
+	eval := func(need int, explain bool) []fit {
+		fits := make([]fit, 0, len(cands))
+		for _, a := range cands {
+			fits = append(fits, e.assess(a, t, group, need, l, explain))
 		}
 		return fits
 	}
-	fits := eval(maxNeed)
+	fits := eval(maxNeed, false)
 	if b := e.best(fits); b != nil {
 		res.Coverage.Status = model.CovCovered
 		res.Coverage.Approval = b.a.ID
@@ -225,6 +231,7 @@ func (e *Engine) cover(t *model.Transfer, proc *model.Processor, group string, l
 	}
 	// Not covered at the strongest need: explain, and decide between
 	// not_covered and undetermined.
+	fits = eval(maxNeed, true)
 	relevant := 0
 	anyUnknown := false
 	for _, f := range fits {
@@ -260,7 +267,7 @@ func (e *Engine) cover(t *model.Transfer, proc *model.Processor, group string, l
 	}
 	covWeak := false
 	if minNeed != maxNeed && minNeed != needNone {
-		covWeak = e.best(eval(minNeed)) != nil
+		covWeak = e.best(eval(minNeed, false)) != nil
 	}
 	switch {
 	case anyUnknown, len(outs) > 1 && (minNeed == needNone || covWeak):
@@ -268,6 +275,29 @@ func (e *Engine) cover(t *model.Transfer, proc *model.Processor, group string, l
 	default:
 		res.Coverage.Status = model.CovNotCovered
 	}
+}
+
+// candidates are the approvals held by the processor or its group, in id
+// order; the index is built once per engine.
+func (e *Engine) candidates(proc, group string) []*model.Approval {
+	e.once.Do(func() {
+		e.byHolder = map[string][]*model.Approval{}
+		for _, a := range e.Approvals {
+			if a.Processor != "" {
+				e.byHolder["p:"+a.Processor] = append(e.byHolder["p:"+a.Processor], a)
+			}
+			if a.Group != "" {
+				e.byHolder["g:"+a.Group] = append(e.byHolder["g:"+a.Group], a)
+			}
+		}
+	})
+	ps, gs := e.byHolder["p:"+proc], e.byHolder["g:"+group]
+	if len(gs) == 0 {
+		return ps
+	}
+	out := append(append(make([]*model.Approval, 0, len(ps)+len(gs)), ps...), gs...)
+	sort.SliceStable(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
 }
 
 // lastDay is the expiry for ordering, with "no term" as the latest.

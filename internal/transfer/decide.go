@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/xborder/xborder/internal/calendar"
 	"github.com/xborder/xborder/internal/model"
@@ -31,6 +32,9 @@ type Engine struct {
 	Procs     map[string]*model.Processor
 	Approvals []*model.Approval
 	Identify  Identifier
+
+	once     sync.Once
+	byHolder map[string][]*model.Approval
 }
 
 // Decision is the outcome for one transfer and what it adds to the ledger.
