@@ -251,3 +251,17 @@ func (b *Batch) Flush() {
 		b.buf = b.buf[:0]
 	}
 }
+
+func sortSlice(n int, less func(i, j int) bool, swap func(i, j int)) {
+	sort.Sort(sorter{n, less, swap})
+}
+
+type sorter struct {
+	n    int
+	less func(i, j int) bool
+	swap func(i, j int)
+}
+
+func (s sorter) Len() int           { return s.n }
+func (s sorter) Less(i, j int) bool { return s.less(i, j) }
+func (s sorter) Swap(i, j int)      { s.swap(i, j) }

@@ -9,13 +9,14 @@ import (
 	"github.com/xborder/xborder/internal/scan/detect"
 )
 
-// Formats reported per file (SPEC §6; geojson is an addition).
+// Formats reported per file (SPEC §6; geojson and json are additions).
 const (
 	FormatCSV     = "csv"
 	FormatJSONL   = "jsonl"
 	FormatPLT     = "plt"
 	FormatText    = "text"
 	FormatGeoJSON = "geojson"
+	FormatJSON    = "json"
 )
 
 // Dialect is what the head of a file says about its layout.
@@ -71,6 +72,9 @@ func Sniff(path string, head []byte, complete bool) Dialect {
 	}
 	if ext == ".jsonl" || ext == ".ndjson" || looksJSONL(lines) {
 		return Dialect{Format: FormatJSONL}
+	}
+	if ext == ".json" || (len(trimmed) > 0 && (trimmed[0] == '{' || trimmed[0] == '[')) {
+		return Dialect{Format: FormatJSON}
 	}
 	d, ok := sniffCSV(lines)
 	if ok {

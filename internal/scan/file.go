@@ -1,0 +1,394 @@
+package scan
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"unicode/utf8"
+
+	"github.com/xborder/xborder/internal/scan/detect"
+	"github.com/xborder/xborder/internal/scan/distinct"
+	"github.com/xborder/xborder/internal/scan/read"
+)
+
+// Flags carried by vehicle and person keys.
+const (
+	flagPoint   = 1 << 0 // the key's record had a valid coordinate
+	flagInChina = 1 << 1 // ... in mainland China
+	flagCNID    = 1 << 2 // the record held a resident ID number
+	// flagSensitive: the record held sensitive PI (a position or an ID number).
+	flagSensitive = 1 << 3
+)
+
+// fileState is what every worker shares about the file being scanned.
+type fileState struct {
+	index    int
+	path     string
+	format   string
+	dialect  read.Dialect
+	sch      *schema
+	quotes   bool
+	crs      string
+	checkUTF bool
+	// perConst is a person key fixed for the whole file (GeoLife user
+	// folder), 0 if none.
+	perConst uint64
+}
+
+// chunkProblems collects problems with a bound.
+type problems struct {
+	list  []Problem
+	count int64
+	max   int
+}
+
+func (p *problems) add(line int64, format string, args ...any) {
+	p.count++
+	if len(p.list) < 4*p.max {
+		p.list = append(p.list, Problem{Line: line, Text: fmt.Sprintf(format, args...)})
+		return
+	}
+	p.trim()
+	if line < p.list[len(p.list)-1].Line {
+		p.list[len(p.list)-1] = Problem{Line: line, Text: fmt.Sprintf(format, args...)}
+	}
+}
+
+func (p *problems) trim() {
+	sort.SliceStable(p.list, func(i, j int) bool { return p.list[i].Line < p.list[j].Line })
+	if len(p.list) > p.max {
+		p.list = p.list[:p.max]
+	}
+}
+
+// worker parses chunks of one file; it keeps local totals merged at the end.
+type worker struct {
+	s   *Scanner
+	fs  *fileState
+	sch *schema // fs.sch, or the worker's own growing schema for JSON
+	// json: column index of each flattened key
+	jcols map[string]int
+
+	det      [numDet]struct{ count, invalid, unverified int64 }
+	batches  [numDet]*distinct.Batch
+	veh, per *distinct.FlagBatch
+	samples  [numDet][]sample
+	chunkSmp [numDet]int
+
+	records, malformed                int64
+	tmin, tmax, times, timeBad        int64
+	assumed                           bool
+	points, outside, invalid, swapped int64
+	inChina, hkmotw                   int64
+	provinces, prefectures            map[string]int64
+	probs                             problems
+	line, seq                         int64
+
+	fields  [][]byte
+	scratch []byte
+
+	jbuf       []jfield
+	prefix     string // "feature 12: " for GeoJSON problems
+	rowPending [][2]float64
+
+	// per-row state
+	rowPts       [8][2]float64
+	rowNPts      int
+	rowCNID      bool
+	rowMalformed bool
+}
+
+func (s *Scanner) newWorker(fs *fileState) *worker {
+	w := &worker{s: s, fs: fs, sch: fs.sch, tmin: 1<<63 - 1, tmax: -1 << 63,
+		provinces: map[string]int64{}, prefectures: map[string]int64{}}
+	w.probs.max = s.opt.MaxProblems
+	for i := range w.batches {
+		w.batches[i] = distinct.NewBatch(s.det[i].counter)
+	}
+	w.veh = distinct.NewFlagBatch(s.vehicles)
+	w.per = distinct.NewFlagBatch(s.people)
+	return w
+}
+
+// scanFile scans one file and appends its report.
+func (s *Scanner) scanFile(ctx context.Context, path string) error {
+	s.mu.Lock()
+	idx := s.fileIndex
+	s.fileIndex++
+	s.mu.Unlock()
+	fr := FileReport{Path: path, Problems: []Problem{}, CRS: "none"}
+	f, err := read.Open(path)
+	if err != nil {
+		fr.Status = StatusSkipped
+		fr.Format = "unknown"
+		fr.Encoding = "unknown"
+		fr.Problems = append(fr.Problems, Problem{Line: 0, Text: "not read: " + err.Error()})
+		fr.ProblemCount = 1
+		s.addFile(fr)
+		return nil
+	}
+	defer f.Close()
+	fr.Bytes, fr.Encoding, fr.Gzip = f.Size, f.Encoding, f.Gzip
+	if f.Binary {
+		fr.Status, fr.Format = StatusSkipped, "binary"
+		fr.Problems = append(fr.Problems, Problem{Line: 0, Text: "binary or UTF-16 content: not scanned"})
+		fr.ProblemCount = 1
+		s.bytesDone.Add(f.Size)
+		s.addFile(fr)
+		return nil
+	}
+	s.curFile.Store(&fileProgress{f: f})
+	defer func() {
+		s.curFile.Store(nil)
+		s.bytesDone.Add(f.Size)
+	}()
+	complete := len(f.Head) < read.HeadSize
+	d := read.Sniff(path, f.Head, complete)
+	fr.Format = d.Format
+	fs := &fileState{index: idx, path: path, format: d.Format, dialect: d, checkUTF: f.Encoding != read.EncGB18030}
+	fs.crs, fr.CRSSource = s.fileCRS(path, d)
+	var notes []string
+	switch d.Format {
+	case read.FormatCSV, read.FormatPLT:
+		fs.quotes = true
+		fr.Delimiter = string(d.Delim)
+		fr.Header = d.Header != nil && d.Format == read.FormatCSV
+		sample := sampleRecords(f.Head, complete, d)
+		fs.sch = decideSchema(d.Header, d.NumFields, sample)
+		if d.Format == read.FormatPLT {
+			fs.sch.timeUTC = true
+			fs.perConst = geolifeUser(path)
+		}
+		notes = fs.sch.notes
+		for i, k := range fs.sch.kinds {
+			fr.Columns = append(fr.Columns, ColumnReport{Index: i + 1, Name: colName(d.Header, i), Kind: k.String(), Why: fs.sch.why[i]})
+		}
+	}
+	var workers []*worker
+	var err2 error
+	switch d.Format {
+	case read.FormatGeoJSON:
+		w := s.newWorker(fs)
+		workers = []*worker{w}
+		err2 = w.geojson(ctx, f.Reader())
+	case read.FormatJSON:
+		w := s.newWorker(fs)
+		workers = []*worker{w}
+		err2 = w.jsonDoc(ctx, f.Reader())
+	default:
+		workers, err2 = s.runChunks(ctx, f, fs)
+	}
+	if err2 != nil && (ctx.Err() != nil) {
+		return ctx.Err()
+	}
+	s.finishFile(&fr, fs, workers, notes, err2)
+	return nil
+}
+
+// fileCRS decides the coordinate system of a file: the --crs flag, else a
+// system the file names (PLT header, "gcj02"/"bd09" in its name), else
+// WGS-84 assumed.
+func (s *Scanner) fileCRS(path string, d read.Dialect) (string, string) {
+	if s.opt.CRS != "" {
+		return s.opt.CRS, "flag"
+	}
+	if d.CRSHint != "" {
+		return d.CRSHint, "file"
+	}
+	base := strings.ToLower(filepath.Base(path))
+	switch {
+	case strings.Contains(base, "gcj02") || strings.Contains(base, "gcj-02") || strings.Contains(base, "gcj_02"):
+		return "gcj02", "file"
+	case strings.Contains(base, "bd09") || strings.Contains(base, "bd-09"):
+		return "bd09", "file"
+	case strings.Contains(base, "wgs84") || strings.Contains(base, "wgs-84"):
+		return "wgs84", "file"
+	}
+	return "wgs84", "assumed"
+}
+
+// geolifeUser keys a GeoLife PLT file by its user folder
+// (.../<user>/Trajectory/<file>.plt): one person per folder.
+func geolifeUser(path string) uint64 {
+	dir := filepath.Dir(path)
+	if strings.EqualFold(filepath.Base(dir), "Trajectory") {
+		dir = filepath.Dir(dir)
+	}
+	return distinct.Hash([]byte("geolife-user:" + filepath.Base(dir)))
+}
+
+// sampleRecords parses the records in the head for column decisions.
+func sampleRecords(head []byte, complete bool, d read.Dialect) [][][]byte {
+	data := head
+	if !complete {
+		if i := bytes.LastIndexByte(data, '\n'); i >= 0 {
+			data = data[:i+1]
+		}
+	}
+	skip := d.SkipLines
+	if d.Header != nil && d.Format == read.FormatCSV {
+		skip = 1
+	}
+	var out [][][]byte
+	pos, line := 0, 0
+	for pos < len(data) && len(out) < 2000 {
+		rec, next, _, _ := read.NextRecord(data, pos, true)
+		pos = next
+		line++
+		if line <= skip || len(bytes.TrimSpace(rec)) == 0 {
+			continue
+		}
+		fields, _, _ := read.SplitFields(rec, d.Delim, nil, nil)
+		cp := make([][]byte, len(fields))
+		for i, f := range fields {
+			cp[i] = append([]byte(nil), f...)
+		}
+		out = append(out, cp)
+	}
+	return out
+}
+
+// runChunks feeds the file's chunks to the workers.
+func (s *Scanner) runChunks(ctx context.Context, f *read.File, fs *fileState) ([]*worker, error) {
+	skip := fs.dialect.SkipLines
+	if fs.dialect.Header != nil && fs.format == read.FormatCSV {
+		skip = 1
+	}
+	ck := read.NewChunker(f.Reader(), fs.quotes, skip)
+	jobs := make(chan *read.Chunk, s.opt.Workers)
+	workers := make([]*worker, s.opt.Workers)
+	var wg sync.WaitGroup
+	for i := range workers {
+		w := s.newWorker(fs)
+		workers[i] = w
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for c := range jobs {
+				w.chunk(c)
+				ck.Release(c)
+			}
+		}()
+	}
+	var readErr error
+	for {
+		if err := ctx.Err(); err != nil {
+			readErr = err
+			break
+		}
+		c, err := ck.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			readErr = err
+			break
+		}
+		jobs <- c
+	}
+	close(jobs)
+	wg.Wait()
+	return workers, readErr
+}
+
+var allText = detect.TextOptions{Times: true, Points: true}
+
+// chunk processes every record of a chunk.
+func (w *worker) chunk(c *read.Chunk) {
+	w.seq = int64(c.Seq)
+	for i := range w.chunkSmp {
+		w.chunkSmp[i] = 0
+	}
+	data := c.Data
+	line := int64(c.Line)
+	if c.QuoteReset {
+		w.malformed++
+		w.probs.add(line, "a quoted field did not close within %d MiB; quoting reset", read.MaxRecord>>20)
+	}
+	if w.fs.checkUTF && !utf8.Valid(data) {
+		w.badUTF8(data, line)
+	}
+	fs := w.fs
+	for pos := 0; pos < len(data); {
+		rec, next, n, ok := read.NextRecord(data, pos, fs.quotes)
+		pos = next
+		w.line = line
+		line += int64(n)
+		if len(rec) == 0 || (len(rec) < 4 && len(bytes.TrimSpace(rec)) == 0) {
+			continue
+		}
+		w.records++
+		switch fs.format {
+		case read.FormatCSV, read.FormatPLT:
+			w.csvRecord(rec, ok)
+		case read.FormatJSONL:
+			w.jsonRecord(rec)
+		default:
+			detect.ScanText(rec, allText, w)
+		}
+	}
+	w.flush()
+}
+
+// problem records an issue at the current line.
+func (w *worker) problem(format string, args ...any) {
+	if w.prefix != "" {
+		format = w.prefix + format
+	}
+	w.probs.add(w.line, format, args...)
+}
+
+func (w *worker) flush() {
+	for _, b := range w.batches {
+		b.Flush()
+	}
+	w.veh.Flush()
+	w.per.Flush()
+}
+
+func (w *worker) badUTF8(data []byte, line int64) {
+	for len(data) > 0 {
+		i := bytes.IndexByte(data, '\n')
+		l := data
+		if i >= 0 {
+			l = data[:i]
+		}
+		if !utf8.Valid(l) {
+			w.malformed++
+			w.probs.add(line, "invalid UTF-8 in a file sniffed as UTF-8: characters there may be misread")
+			return
+		}
+		if i < 0 {
+			return
+		}
+		data = data[i+1:]
+		line++
+	}
+}
+
+func (w *worker) csvRecord(rec []byte, quoteOK bool) {
+	fields, scratch, ok := read.SplitFields(rec, w.fs.dialect.Delim, w.fields, w.scratch)
+	w.fields, w.scratch = fields, scratch
+	n := w.fs.dialect.NumFields
+	if len(fields) == n+1 && len(bytes.TrimSpace(fields[n])) == 0 {
+		// A trailing delimiter (x,y,) is common in exports: not malformed.
+		fields = fields[:n]
+	}
+	if !quoteOK || !ok || len(fields) != n {
+		w.malformed++
+		switch {
+		case !quoteOK || !ok:
+			w.problem("broken quoting; record scanned as free text")
+		default:
+			w.problem("%d fields where %d were expected; record scanned as free text", len(fields), n)
+		}
+		detect.ScanText(rec, allText, w)
+		return
+	}
+	w.row(fields)
+}

@@ -1,0 +1,266 @@
+package scan
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/xborder/xborder/internal/model"
+)
+
+func trimFloat(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
+
+func (s *Scanner) addFile(fr FileReport) {
+	s.mu.Lock()
+	s.files = append(s.files, fr)
+	s.mu.Unlock()
+}
+
+// finishFile merges the workers of a file into the scanner's totals and
+// appends the file's report.
+func (s *Scanner) finishFile(fr *FileReport, fs *fileState, ws []*worker, notes []string, readErr error) {
+	var probs problems
+	probs.max = s.opt.MaxProblems
+	for _, n := range notes {
+		probs.add(0, "%s", n)
+	}
+	var points int64
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	vehKey, perKey := "", ""
+	for _, w := range ws {
+		w.flush()
+		fr.Records += w.records
+		fr.Malformed += w.malformed
+		for d := range w.det {
+			s.det[d].count += w.det[d].count
+			s.det[d].invalid += w.det[d].invalid
+			s.det[d].unverified += w.det[d].unverified
+			s.samples[d] = append(s.samples[d], w.samples[d]...)
+		}
+		if w.times > 0 {
+			s.times += w.times
+			s.tmin = min(s.tmin, w.tmin)
+			s.tmax = max(s.tmax, w.tmax)
+		}
+		s.timeBad += w.timeBad
+		s.assumed = s.assumed || w.assumed
+		g := &s.geo
+		g.points += w.points
+		g.outside += w.outside
+		g.invalid += w.invalid
+		g.swapped += w.swapped
+		g.inChina += w.inChina
+		g.hkmotw += w.hkmotw
+		for k, v := range w.provinces {
+			g.provinces[k] += v
+		}
+		for k, v := range w.prefectures {
+			g.prefectures[k] += v
+		}
+		points += w.points + w.invalid
+		probs.count += w.probs.count
+		probs.list = append(probs.list, w.probs.list...)
+		if w.sch != nil {
+			if w.sch.vehKey >= 0 && vehKey == "" {
+				vehKey = keyLabel(w.sch, w.sch.vehKey)
+			}
+			if w.sch.perKey >= 0 && perKey == "" {
+				perKey = keyLabel(w.sch, w.sch.perKey)
+			}
+			if fs.format == "jsonl" && len(fr.Columns) == 0 {
+				for i, k := range w.sch.kinds {
+					fr.Columns = append(fr.Columns, ColumnReport{Index: i + 1, Name: w.sch.names[i], Kind: k.String(), Why: w.sch.why[i]})
+				}
+			}
+		}
+	}
+	if fs.perConst != 0 {
+		perKey = "GeoLife user folder"
+	}
+	if vehKey != "" {
+		s.vehKeys[vehKey]++
+		if perKey == "" {
+			s.perInfer = true
+			s.perKeys[vehKey+" (one person per vehicle, inferred)"]++
+		}
+	}
+	if perKey != "" {
+		s.perKeys[perKey]++
+	}
+	if vehKey == "" && perKey == "" && points > 0 {
+		// Positions with no key at all: the file is at least one person's
+		// trajectory.
+		s.fileSubj++
+		s.mu.Unlock()
+		s.people.AddMany([]uint64{hashPath(fs.path)}, []uint8{flagPoint | flagSensitive})
+		s.mu.Lock()
+		s.perKeys["file (one trajectory per file, inferred)"]++
+	}
+	if points > 0 {
+		fr.CRS = fs.crs
+	} else {
+		fr.CRSSource = ""
+	}
+	if readErr != nil && !errors.Is(readErr, errStopped) {
+		probs.add(1<<62, "reading stopped: %v", readErr)
+	}
+	probs.trim()
+	for i := range probs.list {
+		if probs.list[i].Line == 1<<62 {
+			probs.list[i].Line = 0
+		}
+	}
+	fr.Problems = append(fr.Problems, probs.list...)
+	fr.ProblemCount = probs.count
+	fr.Status = StatusScanned
+	if fr.Malformed > 0 || readErr != nil {
+		fr.Status = StatusPartial
+	}
+	s.files = append(s.files, *fr)
+}
+
+func keyLabel(sc *schema, i int) string {
+	name := colName(sc.names, i)
+	switch sc.kinds[i] {
+	case kVIN:
+		return "vin (" + name + ")"
+	case kPlate:
+		return "plate (" + name + ")"
+	case kCNID:
+		return "cn_id (" + name + ")"
+	case kPhone:
+		return "phone (" + name + ")"
+	}
+	return name
+}
+
+func hashPath(p string) uint64 {
+	h := uint64(14695981039346656037)
+	for i := 0; i < len(p); i++ {
+		h ^= uint64(p[i])
+		h *= 1099511628211
+	}
+	return h | 1
+}
+
+func joinKeys(m map[string]int) string {
+	var ks []string
+	for k := range m {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	if len(ks) == 1 {
+		return ks[0]
+	}
+	for i, k := range ks {
+		ks[i] = fmt.Sprintf("%s in %d file(s)", k, m[k])
+	}
+	return strings.Join(ks, "; ")
+}
+
+func rfc3339(ms int64) *string {
+	t := time.UnixMilli(ms).In(model.ChinaTZ).Format(time.RFC3339)
+	return &t
+}
+
+// Report builds the result of everything scanned so far.
+func (s *Scanner) Report() *Report {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r := &Report{Schema: Schema, Files: append([]FileReport(nil), s.files...), Notes: []string{}}
+	sort.SliceStable(r.Files, func(i, j int) bool { return r.Files[i].Path < r.Files[j].Path })
+	dets := []*DetectorReport{&r.Detectors.VIN, &r.Detectors.Plate, &r.Detectors.CNID, &r.Detectors.Phone, &r.Detectors.DeviceID}
+	for d, dr := range dets {
+		t := &s.det[d]
+		dr.Count, dr.Invalid, dr.Unverified = t.count, t.invalid, t.unverified
+		dr.Distinct, dr.DistinctExact = t.counter.Count(), t.counter.Exact()
+		smp := append([]sample(nil), s.samples[d]...)
+		sort.SliceStable(smp, func(i, j int) bool {
+			if smp[i].file != smp[j].file {
+				return smp[i].file < smp[j].file
+			}
+			return smp[i].seq < smp[j].seq
+		})
+		dr.Samples = []string{}
+		seen := map[string]bool{}
+		for _, x := range smp {
+			if !seen[x.text] && len(dr.Samples) < 3 {
+				seen[x.text] = true
+				dr.Samples = append(dr.Samples, x.text)
+			}
+		}
+	}
+	r.Time.Count, r.Time.Invalid = s.times, s.timeBad
+	if s.times > 0 {
+		r.Time.First, r.Time.Last = rfc3339(s.tmin), rfc3339(s.tmax)
+		r.Time.SpanDays = round(float64(s.tmax-s.tmin)/86400000, 6)
+		if s.assumed {
+			r.Time.AssumedZone = "+08:00"
+			r.Notes = append(r.Notes, "Timestamps without a zone were read as China time (UTC+8).")
+		}
+	}
+	g := &s.geo
+	r.Geo = GeoReport{Points: g.points, OutsideChina: g.outside, Invalid: g.invalid, Swapped: g.swapped,
+		InChina: g.inChina, HKMOTW: g.hkmotw, Provinces: sortedKeys(g.provinces), Prefectures: sortedKeys(g.prefectures)}
+	if s.opt.Geo != nil && s.opt.Geo.Locator != nil {
+		r.Geo.Located = true
+		r.Geo.PrefecturesApproximate = s.opt.Geo.Approximate
+		r.Geo.Boundaries = s.opt.Geo.Description
+		if s.opt.Geo.Approximate && g.points > 0 {
+			r.Notes = append(r.Notes, "Prefectures are approximate: the default boundaries assign a point to the prefecture of the nearest labelled place in its province (right for about 87% of China's area); load licensed boundaries with --boundaries for exact answers.")
+		}
+	} else if g.points > 0 {
+		r.Notes = append(r.Notes, "No boundaries were available: points were counted but not placed in or out of mainland China, so vehicles_in_china is not measured.")
+	}
+	// Subjects.
+	vd, vexact := s.vehicles.Count(-1)
+	r.Subjects.Vehicles = Subject{Distinct: vd, Exact: vexact, Key: joinKeys(s.vehKeys)}
+	pd, pexact := s.people.Count(-1)
+	r.Subjects.Individuals = Subject{Distinct: pd, Exact: pexact, Key: joinKeys(s.perKeys)}
+	if s.perInfer {
+		r.Subjects.Individuals.Inferred = "no person key in some files: each distinct vehicle counted as one individual"
+	}
+	// Facts.
+	r.Facts.ContainsCoordinates = g.points > 0
+	if s.times > 0 {
+		v := r.Time.SpanDays
+		r.Facts.TimeSpanDays = &v
+	}
+	if r.Geo.Located && g.points > 0 && len(s.vehKeys) > 0 {
+		vc, _ := s.vehicles.Count(1) // flagInChina is bit 1
+		n := uint64(vc)
+		r.Subjects.Vehicles.InChina = &n
+		v := int64(vc)
+		r.Facts.VehiclesInChina = &v
+	}
+	ind := int64(pd)
+	r.Facts.Individuals = &ind
+	sens, _ := s.people.Count(3) // flagSensitive
+	sv := int64(sens)
+	r.Facts.SensitiveIndividuals = &sv
+	if !vexact || !pexact || !r.Detectors.VIN.DistinctExact {
+		r.Notes = append(r.Notes, "Some distinct counts exceeded 1,048,576 values and are HyperLogLog estimates (standard error 0.41%).")
+	}
+	return r
+}
+
+func sortedKeys(m map[string]int64) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func round(v float64, places int) float64 {
+	p := 1.0
+	for i := 0; i < places; i++ {
+		p *= 10
+	}
+	return float64(int64(v*p+0.5)) / p
+}

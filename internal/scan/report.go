@@ -1,0 +1,147 @@
+package scan
+
+// Schema is the version tag of the scan JSON (SPEC §6).
+const Schema = "xborder.scan/v1"
+
+// File statuses (SPEC §6).
+const (
+	StatusScanned = "scanned"
+	StatusPartial = "partial"
+	StatusSkipped = "skipped"
+)
+
+// Report is the result of a scan; its JSON form is the contract of
+// `xborder scan --format json`. Fields beyond SPEC §6 are additions that
+// consumers may ignore.
+type Report struct {
+	Schema    string       `json:"schema"`
+	Files     []FileReport `json:"files"`
+	Detectors Detectors    `json:"detectors"`
+	Time      TimeReport   `json:"time"`
+	Geo       GeoReport    `json:"geo"`
+	Subjects  Subjects     `json:"subjects"`
+	Facts     ScanFacts    `json:"facts"`
+	// Notes state the approximations and assumptions behind the figures.
+	Notes []string `json:"notes"`
+}
+
+// FileReport describes one scanned (or skipped) file.
+type FileReport struct {
+	Path     string    `json:"path"`
+	Bytes    int64     `json:"bytes"`
+	Records  int64     `json:"records"`
+	Encoding string    `json:"encoding"`
+	Format   string    `json:"format"`
+	CRS      string    `json:"crs"`
+	Status   string    `json:"status"`
+	Problems []Problem `json:"problems"`
+	// Additions.
+	Gzip bool `json:"gzip,omitempty"`
+	// CRSSource says why CRS was chosen: "flag", "file" (named in the file
+	// or its name) or "assumed" (the default, WGS-84).
+	CRSSource string `json:"crs_source,omitempty"`
+	Delimiter string `json:"delimiter,omitempty"`
+	Header    bool   `json:"header,omitempty"`
+	// Columns are the per-column decisions for tabular data.
+	Columns []ColumnReport `json:"columns,omitempty"`
+	// Malformed counts records that could not be read as the file's layout
+	// (wrong field count, broken quoting); they were scanned as free text.
+	Malformed int64 `json:"malformed"`
+	// ProblemCount is the number of problems found; Problems lists the first few.
+	ProblemCount int64 `json:"problem_count"`
+}
+
+// Problem is one issue at a line of a file.
+type Problem struct {
+	Line int64  `json:"line"`
+	Text string `json:"text"`
+}
+
+// ColumnReport is the decision taken for one column.
+type ColumnReport struct {
+	Index int    `json:"index"` // 1-based
+	Name  string `json:"name"`
+	Kind  string `json:"kind"`
+	// Why: the header, the share of sampled values that validated, or both.
+	Why string `json:"why,omitempty"`
+}
+
+// Detectors holds one report per identifier kind, in a fixed order.
+type Detectors struct {
+	VIN      DetectorReport `json:"vin"`
+	Plate    DetectorReport `json:"plate"`
+	CNID     DetectorReport `json:"cn_id"`
+	Phone    DetectorReport `json:"phone"`
+	DeviceID DetectorReport `json:"device_id"`
+}
+
+// DetectorReport counts one kind of identifier.
+type DetectorReport struct {
+	Count         int64    `json:"count"`
+	Distinct      uint64   `json:"distinct"`
+	DistinctExact bool     `json:"distinct_exact"`
+	Invalid       int64    `json:"invalid"`
+	Samples       []string `json:"samples"`
+	// Unverified (VIN only): well-formed VINs whose check digit fails in a
+	// region where it is not mandatory; included in Count.
+	Unverified int64 `json:"unverified,omitempty"`
+}
+
+// TimeReport is the time span covered by the timestamps found.
+type TimeReport struct {
+	First    *string `json:"first"`
+	Last     *string `json:"last"`
+	SpanDays float64 `json:"span_days"`
+	// AssumedZone is set when some timestamps had no zone and China time
+	// was assumed.
+	AssumedZone string `json:"assumed_zone,omitempty"`
+	Count       int64  `json:"count"`
+	Invalid     int64  `json:"invalid"`
+}
+
+// GeoReport summarises the coordinates found.
+type GeoReport struct {
+	Points       int64    `json:"points"`
+	OutsideChina int64    `json:"outside_china"`
+	Invalid      int64    `json:"invalid"`
+	Provinces    []string `json:"provinces"`
+	Prefectures  []string `json:"prefectures"`
+	// PrefecturesApproximate is true when prefectures come from the
+	// default boundaries (nearest labelled place), not exact polygons.
+	PrefecturesApproximate bool `json:"prefectures_approximate"`
+	// Additions.
+	InChina int64 `json:"in_china"`
+	// HKMOTW counts points in Hong Kong, Macao or Taiwan (outside mainland).
+	HKMOTW  int64 `json:"hk_mo_tw"`
+	Swapped int64 `json:"swapped"`
+	// Located is false when no boundaries were available, so in/out of
+	// China could not be decided.
+	Located    bool   `json:"located"`
+	Boundaries string `json:"boundaries,omitempty"`
+}
+
+// Subjects are the distinct vehicles and people the data is about.
+type Subjects struct {
+	Vehicles    Subject `json:"vehicles"`
+	Individuals Subject `json:"individuals"`
+}
+
+// Subject is a distinct count over the chosen key.
+type Subject struct {
+	Distinct uint64 `json:"distinct"`
+	Key      string `json:"key"`
+	Exact    bool   `json:"distinct_exact"`
+	// InChina (vehicles): distinct vehicles with a point in mainland China.
+	InChina *uint64 `json:"in_china,omitempty"`
+	// Inferred explains a key chosen by fallback.
+	Inferred string `json:"inferred,omitempty"`
+}
+
+// ScanFacts are the pack facts the scan measured (absent when not measured).
+type ScanFacts struct {
+	VehiclesInChina      *int64   `json:"vehicles_in_china,omitempty"`
+	TimeSpanDays         *float64 `json:"time_span_days,omitempty"`
+	ContainsCoordinates  bool     `json:"contains_coordinates"`
+	Individuals          *int64   `json:"individuals,omitempty"`
+	SensitiveIndividuals *int64   `json:"sensitive_individuals,omitempty"`
+}

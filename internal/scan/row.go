@@ -1,0 +1,379 @@
+package scan
+
+import (
+	"bytes"
+
+	"github.com/xborder/xborder/internal/scan/detect"
+	"github.com/xborder/xborder/internal/scan/distinct"
+)
+
+const chinaOffsetMs = 8 * 3600 * 1000
+
+// row processes the fields of a well-formed tabular record.
+func (w *worker) row(fields [][]byte) {
+	sc := w.sch
+	w.rowNPts, w.rowCNID = 0, false
+	for _, p := range w.rowPending {
+		w.FoundPoint(p[0], p[1])
+	}
+	w.rowPending = nil
+	var vehH, perH uint64
+	haveVeh, havePer := false, false
+	var lat, lon float64
+	haveLat, haveLon, badCoord := false, false, false
+	var dateMs, clockMs int64
+	haveDate, haveClock := false, false
+	var pk [16]byte
+	for i, f := range fields {
+		if len(f) == 0 {
+			continue
+		}
+		switch sc.kinds[i] {
+		case kText, kNumber:
+			if len(f) >= detect.MinTextLen {
+				detect.ScanText(f, detect.TextOptions{Points: true}, w)
+			}
+		case kVIN:
+			st := detect.CheckVIN(f)
+			if st == detect.VINInvalid {
+				f = bytes.TrimSpace(f)
+				if st = detect.CheckVIN(f); st == detect.VINInvalid {
+					w.det[dVIN].invalid++
+					if len(f) >= detect.MinTextLen {
+						detect.ScanText(f, allText, &noVIN{w})
+					}
+					continue
+				}
+			}
+			h := w.addVIN(f, st)
+			if i == sc.vehKey {
+				vehH, haveVeh = h, true
+			}
+		case kPlate:
+			n := detect.PlateKey(f, &pk)
+			if n == 0 {
+				if n = detect.PlateKey(bytes.TrimSpace(f), &pk); n == 0 {
+					w.det[dPlate].invalid++
+					detect.ScanText(f, allText, w)
+					continue
+				}
+			}
+			h := w.addPlate(pk[:n])
+			if i == sc.vehKey {
+				vehH, haveVeh = h, true
+			}
+		case kCNID:
+			v := bytes.TrimSpace(f)
+			if !detect.CheckCNID(v) {
+				w.det[dCNID].invalid++
+				detect.ScanText(f, allText, w)
+				continue
+			}
+			h := w.addCNID(v)
+			w.rowCNID = true
+			if i == sc.perKey {
+				perH, havePer = h, true
+			}
+		case kPhone:
+			var d [11]byte
+			if !detect.NormalizeMobile(bytes.TrimSpace(f), &d) {
+				w.det[dPhone].invalid++
+				detect.ScanText(f, allText, w)
+				continue
+			}
+			h := w.addPhone(d[:])
+			if i == sc.perKey {
+				perH, havePer = h, true
+			}
+		case kDevice, kVehicleID, kID, kPersonID:
+			v := bytes.TrimSpace(f)
+			if len(v) == 0 {
+				continue
+			}
+			h := distinct.Hash(v)
+			if sc.kinds[i] != kPersonID {
+				w.addDevice(v, h)
+			}
+			if i == sc.vehKey {
+				vehH, haveVeh = h, true
+			}
+			if i == sc.perKey {
+				perH, havePer = h, true
+			}
+		case kLat, kLon:
+			v, ok := detect.ParseFloat(bytes.TrimSpace(f))
+			if !ok {
+				badCoord = true
+				detect.ScanText(f, allText, w)
+				continue
+			}
+			if sc.kinds[i] == kLat {
+				lat, haveLat = v, true
+			} else {
+				lon, haveLon = v, true
+			}
+			if v > 1000 || v < -1000 {
+				// A long number in a coordinate field (a hotline, a phone):
+				// look at it as text too.
+				detect.ScanText(f, detect.TextOptions{}, w)
+			}
+		case kTime:
+			var ms int64
+			var ok, zoned bool
+			if sc.epoch[i] != detect.EpochNone {
+				ms, _, ok = detect.Epoch(f)
+				zoned = true
+			} else {
+				ms, zoned, ok = detect.ParseDateTime(bytes.TrimSpace(f))
+				if ok && !zoned && sc.timeUTC {
+					ms += chinaOffsetMs
+					zoned = true
+				}
+			}
+			if !ok {
+				w.badTime(f)
+				continue
+			}
+			w.time(ms, zoned)
+		case kDate:
+			ms, _, ok := detect.ParseDateTime(bytes.TrimSpace(f))
+			if !ok {
+				w.badTime(f)
+				continue
+			}
+			dateMs, haveDate = ms, true
+		case kClock:
+			v := bytes.TrimSpace(f)
+			if !isClock(v) {
+				w.badTime(f)
+				continue
+			}
+			clockMs = int64((int(v[0]-'0')*10+int(v[1]-'0'))*3600+(int(v[3]-'0')*10+int(v[4]-'0'))*60+int(v[6]-'0')*10+int(v[7]-'0')) * 1000
+			haveClock = true
+		}
+	}
+	if haveDate {
+		ms := dateMs + clockMs
+		zoned := false
+		if sc.timeUTC {
+			ms += chinaOffsetMs
+			zoned = true
+		}
+		_ = haveClock
+		w.time(ms, zoned)
+	}
+	var fl uint8
+	if haveLat && haveLon {
+		fl |= w.point(lat, lon)
+	} else if haveLat || haveLon || badCoord {
+		w.invalid++
+		w.problem("incomplete or unreadable coordinate; not used")
+	}
+	for i := 0; i < w.rowNPts; i++ {
+		fl |= w.point(w.rowPts[i][0], w.rowPts[i][1])
+	}
+	if w.rowCNID {
+		fl |= flagCNID
+	}
+	if fl&(flagPoint|flagCNID) != 0 {
+		fl |= flagSensitive
+	}
+	if w.fs.perConst != 0 && !havePer {
+		perH, havePer = w.fs.perConst, true
+	}
+	if haveVeh {
+		w.veh.Add(vehH, fl)
+		if sc.perKey < 0 && !havePer {
+			// No person key: each vehicle stands for at least one person
+			// (its driver or keeper), an inference stated in the report.
+			perH, havePer = vehH, true
+		}
+	}
+	if havePer {
+		w.per.Add(perH, fl)
+	}
+}
+
+// noVIN forwards findings except VINs (an invalid VIN-column value was
+// already counted as an invalid VIN).
+type noVIN struct{ *worker }
+
+func (n *noVIN) FoundVIN([]byte, detect.VINStatus) {}
+
+func (w *worker) sample(d int, text string) {
+	if w.chunkSmp[d] >= 3 {
+		return
+	}
+	w.chunkSmp[d]++
+	w.samples[d] = append(w.samples[d], sample{file: w.fs.index, seq: int(w.seq), text: text})
+}
+
+func (w *worker) addVIN(v []byte, st detect.VINStatus) uint64 {
+	h := distinct.Hash(v)
+	w.det[dVIN].count++
+	if st == detect.VINUnverified {
+		w.det[dVIN].unverified++
+	}
+	w.batches[dVIN].Add(h)
+	if w.chunkSmp[dVIN] < 3 {
+		w.sample(dVIN, detect.MaskVIN(v))
+	}
+	return h
+}
+
+func (w *worker) addPlate(key []byte) uint64 {
+	h := distinct.Hash(key)
+	w.det[dPlate].count++
+	w.batches[dPlate].Add(h)
+	if w.chunkSmp[dPlate] < 3 {
+		w.sample(dPlate, detect.MaskPlate(key))
+	}
+	return h
+}
+
+func (w *worker) addCNID(v []byte) uint64 {
+	var up [18]byte
+	copy(up[:], v)
+	if up[17] == 'x' {
+		up[17] = 'X'
+	}
+	h := distinct.Hash(up[:])
+	w.det[dCNID].count++
+	w.batches[dCNID].Add(h)
+	if w.chunkSmp[dCNID] < 3 {
+		w.sample(dCNID, detect.MaskCNID(v))
+	}
+	return h
+}
+
+func (w *worker) addPhone(d []byte) uint64 {
+	h := distinct.Hash(d)
+	w.det[dPhone].count++
+	w.batches[dPhone].Add(h)
+	if w.chunkSmp[dPhone] < 3 {
+		w.sample(dPhone, detect.MaskPhone(d))
+	}
+	return h
+}
+
+func (w *worker) addDevice(v []byte, h uint64) {
+	w.det[dDevice].count++
+	w.batches[dDevice].Add(h)
+	if w.chunkSmp[dDevice] < 3 {
+		w.sample(dDevice, detect.MaskID(v))
+	}
+}
+
+// Sink methods: identifiers found inside free text.
+
+func (w *worker) FoundVIN(v []byte, st detect.VINStatus) {
+	if st == detect.VINInvalid {
+		w.det[dVIN].invalid++
+		return
+	}
+	w.addVIN(v, st)
+}
+
+func (w *worker) FoundPlate(key []byte, _ detect.PlateKind) { w.addPlate(key) }
+
+func (w *worker) FoundCNID(v []byte, valid bool) {
+	if !valid {
+		w.det[dCNID].invalid++
+		return
+	}
+	w.addCNID(v)
+	w.rowCNID = true
+}
+
+func (w *worker) FoundPhone(v []byte, valid bool) {
+	if !valid {
+		w.det[dPhone].invalid++
+		return
+	}
+	w.addPhone(v)
+}
+
+func (w *worker) FoundPoint(lat, lon float64) {
+	if w.rowNPts < len(w.rowPts) {
+		w.rowPts[w.rowNPts] = [2]float64{lat, lon}
+		w.rowNPts++
+		return
+	}
+	w.point(lat, lon)
+}
+
+func (w *worker) FoundTime(ms int64, zoned bool) { w.time(ms, zoned) }
+
+func (w *worker) time(ms int64, zoned bool) {
+	w.times++
+	if ms < w.tmin {
+		w.tmin = ms
+	}
+	if ms > w.tmax {
+		w.tmax = ms
+	}
+	if !zoned {
+		w.assumed = true
+	}
+}
+
+func (w *worker) badTime(f []byte) {
+	w.timeBad++
+	w.problem("value in a time column is not a timestamp")
+	detect.ScanText(f, detect.TextOptions{NoPhone: true}, w)
+}
+
+// point validates and places one coordinate and returns the key flags it
+// earns. Invalid points are counted and reported, never fixed: a swapped
+// pair stays unused.
+func (w *worker) point(lat, lon float64) uint8 {
+	switch {
+	case lat == 0 && lon == 0:
+		w.invalid++
+		w.problem("coordinate (0, 0) is a placeholder; not used")
+		return 0
+	case lat < -90 || lat > 90 || lon < -180 || lon > 180 || lat != lat || lon != lon:
+		w.invalid++
+		if (lat > 90 || lat < -90) && lat >= -180 && lat <= 180 && lon >= -90 && lon <= 90 {
+			w.swapped++
+			w.problem("latitude %.6f and longitude %.6f look swapped; not used (never silently fixed)", lat, lon)
+		} else {
+			w.problem("coordinate out of range (lat %s, lon %s); not used", showNum(lat), showNum(lon))
+		}
+		return 0
+	}
+	w.points++
+	g := w.s.opt.Geo
+	if g == nil || g.Locator == nil {
+		return flagPoint
+	}
+	x, y := lon, lat
+	if w.fs.crs != "wgs84" && g.ToWGS84 != nil {
+		x, y = g.ToWGS84(w.fs.crs, lon, lat)
+	}
+	p := g.Locator.Locate(x, y)
+	if !p.InChina {
+		w.outside++
+		if p.Region == "HK" || p.Region == "MO" || p.Region == "TW" {
+			w.hkmotw++
+		}
+		return flagPoint
+	}
+	w.inChina++
+	if p.Province != "" {
+		w.provinces[p.Province]++
+	}
+	if p.Prefecture != "" {
+		w.prefectures[p.Prefecture]++
+	}
+	return flagPoint | flagInChina
+}
+
+// showNum prints a coordinate-sized number; anything longer (a phone number
+// typed into a coordinate field) is not echoed.
+func showNum(v float64) string {
+	if v > -1000 && v < 1000 {
+		return trimFloat(v)
+	}
+	return "<long number, not shown>"
+}
