@@ -29,7 +29,7 @@ func Table(w io.Writer, a *model.Assessment) error {
 	}
 	fmt.Fprintf(&b, "\nASSETS (%d: %d important, %d not important, %d undetermined)\n", len(a.Assets), counts[model.Important], counts[model.NotImportant], counts[model.Undetermined])
 	if len(a.Assets) > 0 {
-		widths := []int{24, 36, 14, 0}
+		widths := []int{24, 38, 14, 0}
 		row(&b, widths, "ID", "ITEM", "RESULT", "WHY")
 		for _, r := range a.Assets {
 			row(&b, widths, r.ID, r.Item, r.Result, assetWhy(r))

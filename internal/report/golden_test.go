@@ -1,0 +1,142 @@
+package report_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/xborder/xborder/internal/assess"
+	"github.com/xborder/xborder/internal/inventory"
+	"github.com/xborder/xborder/internal/model"
+	"github.com/xborder/xborder/internal/report"
+	"github.com/xborder/xborder/internal/rulepack"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files")
+
+// exampleAssessment assesses the bundled example with declared facts only
+// (no scan), at a fixed date, so the golden files are stable.
+func exampleAssessment(t *testing.T) *model.Assessment {
+	t.Helper()
+	set, err := rulepack.LoadWithDefaults(nil, rulepack.Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	inv, err := inventory.Load([]string{"../../examples/acme-motors"}, inventory.Options{Facts: set, Items: set})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return assess.Run(context.Background(), inv, set, assess.Options{AsOf: model.MustDate("2026-12-03"), Residuals: true})
+}
+
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./internal/report -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs from the golden file (go test ./internal/report -update, then review the diff):\n%s", name, firstDiff(string(want), string(got)))
+	}
+}
+
+func firstDiff(a, b string) string {
+	al, bl := strings.Split(a, "\n"), strings.Split(b, "\n")
+	for i := 0; i < len(al) || i < len(bl); i++ {
+		var x, y string
+		if i < len(al) {
+			x = al[i]
+		}
+		if i < len(bl) {
+			y = bl[i]
+		}
+		if x != y {
+			return "line " + itoa(i+1) + "\n  want: " + x + "\n  got:  " + y
+		}
+	}
+	return ""
+}
+
+func itoa(i int) string { b, _ := json.Marshal(i); return string(b) }
+
+func TestGoldenTable(t *testing.T) {
+	var b bytes.Buffer
+	if err := report.Table(&b, exampleAssessment(t)); err != nil {
+		t.Fatal(err)
+	}
+	for i, line := range strings.Split(b.String(), "\n") {
+		if n := utf8.RuneCountInString(line); n > report.Width {
+			t.Errorf("table line %d is %d columns, over %d: %q", i+1, n, report.Width, line)
+		}
+	}
+	golden(t, "acme.table.golden", b.Bytes())
+}
+
+func TestGoldenJSON(t *testing.T) {
+	var b bytes.Buffer
+	a := exampleAssessment(t)
+	if err := report.JSON(&b, a); err != nil {
+		t.Fatal(err)
+	}
+	// The contract's top-level fields and enum values (SPEC §3).
+	var doc map[string]any
+	if err := json.Unmarshal(b.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"schema", "as_of", "packs", "assets", "transfers", "findings"} {
+		if _, ok := doc[k]; !ok {
+			t.Errorf("JSON lacks %q", k)
+		}
+	}
+	if doc["schema"] != "xborder.assessment/v1" || doc["as_of"] != "2026-12-03" {
+		t.Errorf("schema/as_of = %v/%v", doc["schema"], doc["as_of"])
+	}
+	for _, tr := range a.Transfers {
+		switch tr.Mechanism {
+		case model.MechSecurityAssessment, model.MechContractOrCert, model.MechExempt, model.MechUndetermined:
+		default:
+			t.Errorf("transfer %s: mechanism %q outside the contract", tr.ID, tr.Mechanism)
+		}
+		switch tr.Coverage.Status {
+		case model.CovCovered, model.CovNotCovered, model.CovNotRequired, model.CovUndetermined:
+		default:
+			t.Errorf("transfer %s: coverage %q outside the contract", tr.ID, tr.Coverage.Status)
+		}
+		if (tr.Mechanism == model.MechExempt) != (tr.Exemption != nil) {
+			t.Errorf("transfer %s: mechanism %s with exemption %v", tr.ID, tr.Mechanism, tr.Exemption)
+		}
+	}
+	golden(t, "acme.json.golden", b.Bytes())
+}
+
+func TestGoldenHTML(t *testing.T) {
+	var b bytes.Buffer
+	if err := report.HTML(&b, exampleAssessment(t)); err != nil {
+		t.Fatal(err)
+	}
+	s := b.String()
+	// Self-contained: nothing is fetched when the officer opens the mail.
+	for _, bad := range []string{"<script src", "<link ", "http://", "https://", "@import"} {
+		if strings.Contains(s, bad) {
+			t.Errorf("HTML report references an external resource (%q)", bad)
+		}
+	}
+	for _, want := range []string{"Facts still needed", `type="checkbox"`, "cell-production-records", "possible_splitting", "inferred"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("HTML report lacks %q", want)
+		}
+	}
+	golden(t, "acme.html.golden", b.Bytes())
+}
