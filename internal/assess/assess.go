@@ -45,6 +45,16 @@ type Options struct {
 
 // Run assesses the inventory.
 func Run(ctx context.Context, inv *model.Inventory, set *rulepack.Set, opt Options) *model.Assessment {
+	r := Prepare(ctx, inv, set, opt)
+	r.transfers(ctx)
+	r.assetsAtAsOf(ctx)
+	r.approvalFindings()
+	r.splitting()
+	return r.result()
+}
+
+// Prepare merges facts and identifies every asset.
+func Prepare(ctx context.Context, inv *model.Inventory, set *rulepack.Set, opt Options) *Prepared {
 	if opt.Calendar == nil {
 		opt.Calendar = calendar.Weekends()
 	}
@@ -54,14 +64,33 @@ func Run(ctx context.Context, inv *model.Inventory, set *rulepack.Set, opt Optio
 	r := newRun(inv, set, opt)
 	r.facts()
 	r.identifyBase(ctx)
-	r.transfers(ctx)
-	r.assetsAtAsOf(ctx)
-	r.approvalFindings()
-	r.splitting()
-	return r.result()
+	r.eng = &transfer.Engine{Set: r.set, Cal: r.opt.Calendar, Procs: r.procs, Approvals: sortedApprovals(r.inv.Approvals),
+		Identify: func(id string, ytd model.FactValue) transfer.AssetStatus { return r.identifyAt(ctx, id, ytd) }}
+	return r
 }
 
-type run struct {
+// Decide decides one transfer against a ledger without changing it.
+func (r *Prepared) Decide(t *model.Transfer, l *transfer.Ledger) *transfer.Decision {
+	return r.eng.Decide(t, l)
+}
+
+// Processor returns a processor of the inventory (nil when unknown).
+func (r *Prepared) Processor(id string) *model.Processor { return r.procs[id] }
+
+// Asset returns an asset of the inventory (nil when unknown).
+func (r *Prepared) Asset(id string) *model.Asset { return r.assets[id] }
+
+// Inventory returns the prepared inventory.
+func (r *Prepared) Inventory() *model.Inventory { return r.inv }
+
+// Set returns the rule packs.
+func (r *Prepared) Set() *rulepack.Set { return r.set }
+
+// Prepared is an inventory compiled against a rule-pack set: effective facts
+// and each asset's identification, ready to decide transfers one at a time
+// (the service keeps one per inventory version). Decide is safe for
+// concurrent use with distinct ledgers.
+type Prepared struct {
 	inv      *model.Inventory
 	set      *rulepack.Set
 	opt      Options
@@ -75,10 +104,11 @@ type run struct {
 	decs     []*transfer.Decision
 	findings []model.Finding
 	assetRes []model.AssetResult
+	eng      *transfer.Engine
 }
 
-func newRun(inv *model.Inventory, set *rulepack.Set, opt Options) *run {
-	r := &run{inv: inv, set: set, opt: opt, procs: inv.ProcessorByID(), assets: inv.AssetByID(),
+func newRun(inv *model.Inventory, set *rulepack.Set, opt Options) *Prepared {
+	r := &Prepared{inv: inv, set: set, opt: opt, procs: inv.ProcessorByID(), assets: inv.AssetByID(),
 		eff: make(map[string]model.FactSet, len(inv.Assets)), base: make(map[string]identify.Result, len(inv.Assets)),
 		usesYTD: map[string]bool{}, ledger: transfer.NewLedger()}
 	for id := range set.Items {
@@ -89,7 +119,7 @@ func newRun(inv *model.Inventory, set *rulepack.Set, opt Options) *run {
 
 // facts merges declared and measured facts: declared win, measured fill the
 // gaps, and a large disagreement is a finding.
-func (r *run) facts() {
+func (r *Prepared) facts() {
 	for _, a := range r.inv.Assets {
 		fs := make(model.FactSet, len(a.Facts)+4)
 		for k, v := range a.Facts {
@@ -150,7 +180,7 @@ func num(v any) (float64, bool) {
 
 // identifyBase identifies every asset without the derived yearly fact, in
 // parallel: for items that do not read it this is the final answer.
-func (r *run) identifyBase(ctx context.Context) {
+func (r *Prepared) identifyBase(ctx context.Context) {
 	type job struct {
 		a   *model.Asset
 		res identify.Result
@@ -195,7 +225,7 @@ func boolFact(fs model.FactSet, name string) *bool {
 }
 
 // identifyAt identifies an asset inside a transfer.
-func (r *run) identifyAt(ctx context.Context, id string, ytd model.FactValue) transfer.AssetStatus {
+func (r *Prepared) identifyAt(ctx context.Context, id string, ytd model.FactValue) transfer.AssetStatus {
 	a := r.assets[id]
 	st := transfer.AssetStatus{ID: id}
 	if a == nil {
@@ -218,7 +248,7 @@ func (r *run) identifyAt(ctx context.Context, id string, ytd model.FactValue) tr
 }
 
 // transfers decides every transfer in date-then-id order.
-func (r *run) transfers(ctx context.Context) {
+func (r *Prepared) transfers(ctx context.Context) {
 	ts := append([]*model.Transfer{}, r.inv.Transfers...)
 	sort.SliceStable(ts, func(i, j int) bool {
 		if ts[i].Date != ts[j].Date {
@@ -226,10 +256,8 @@ func (r *run) transfers(ctx context.Context) {
 		}
 		return ts[i].ID < ts[j].ID
 	})
-	eng := &transfer.Engine{Set: r.set, Cal: r.opt.Calendar, Procs: r.procs, Approvals: sortedApprovals(r.inv.Approvals),
-		Identify: func(id string, ytd model.FactValue) transfer.AssetStatus { return r.identifyAt(ctx, id, ytd) }}
 	for _, t := range ts {
-		d := eng.Decide(t, r.ledger)
+		d := r.eng.Decide(t, r.ledger)
 		r.ledger.Apply(d)
 		r.decs = append(r.decs, d)
 		r.results = append(r.results, d.Result)
@@ -245,7 +273,7 @@ func sortedApprovals(as []*model.Approval) []*model.Approval {
 
 // assetsAtAsOf gives each asset's result at --as-of: items reading the yearly
 // outbound total see the processor's counted transfers from 1 January to as-of.
-func (r *run) assetsAtAsOf(ctx context.Context) {
+func (r *Prepared) assetsAtAsOf(ctx context.Context) {
 	asOf := r.opt.AsOf
 	ytd := map[string]*transfer.Tally{}
 	for _, d := range r.decs {
@@ -313,7 +341,7 @@ func nonNilM(m []model.Missing) []model.Missing {
 }
 
 // approvalFindings raises findings about approvals themselves at --as-of.
-func (r *run) approvalFindings() {
+func (r *Prepared) approvalFindings() {
 	cal := r.opt.Calendar
 	asOf := r.opt.AsOf
 	window := int(r.set.Int("extension_window_working_days"))
@@ -354,7 +382,7 @@ func expiryHow(how string) string {
 
 // splitting flags groups whose members each stay under a threshold that the
 // group's summed yearly total crosses.
-func (r *run) splitting() {
+func (r *Prepared) splitting() {
 	type th struct{ param, what string }
 	ths := []th{
 		{"contract_individuals", "non-sensitive individuals for a standard contract or certification"},
@@ -425,7 +453,7 @@ var kindOrder = map[string]int{
 	model.FindUndeterminedAsset: 8, model.FindFactMismatch: 9, model.FindSourceNotMeasured: 10,
 }
 
-func (r *run) result() *model.Assessment {
+func (r *Prepared) result() *model.Assessment {
 	// One finding per kind and subject: merge texts of repeats (an expired
 	// approval relied on by several transfers).
 	idx := map[string]int{}
