@@ -38,7 +38,10 @@ type scenario struct {
 	Holidays  string                    `yaml:"holidays"`
 	Inventory string                    `yaml:"inventory"`
 	Measured  map[string]map[string]any `yaml:"measured"`
-	Expect    expect                    `yaml:"expect"`
+	// LoadError, when set, is a text the pack or inventory loading error must
+	// contain: the case is about input that must be refused.
+	LoadError string `yaml:"load_error"`
+	Expect    expect `yaml:"expect"`
 }
 
 type expect struct {
@@ -48,6 +51,10 @@ type expect struct {
 	FindingsExact  *bool                   `yaml:"findings_exact"`
 	NoFindingKinds []string                `yaml:"no_finding_kinds"`
 	Calendar       string                  `yaml:"calendar_contains"`
+	// Packs are the ids of the loaded packs, in output order.
+	Packs []string `yaml:"packs"`
+	// TransferOrder is the order of the transfers in the result (date, then id).
+	TransferOrder []string `yaml:"transfer_order"`
 }
 
 type expAsset struct {
@@ -76,12 +83,16 @@ type expTransfer struct {
 	Missing   []string          `yaml:"missing"`
 	Reasons   []string          `yaml:"reasons_contain"`
 	Problems  []string          `yaml:"problems_contain"`
+	// ReasonsAbsent are texts no reason may contain.
+	ReasonsAbsent []string `yaml:"reasons_absent"`
 }
 
 type expFinding struct {
 	Kind    string `yaml:"kind"`
 	Subject string `yaml:"subject"`
 	Text    string `yaml:"text_contains"`
+	// Blocking, when set, is the finding's blocking flag.
+	Blocking *bool `yaml:"blocking"`
 }
 
 func TestScenarios(t *testing.T) {
@@ -99,7 +110,12 @@ func TestScenarios(t *testing.T) {
 		if err := yaml.UnmarshalWithOptions(data, &sf, yaml.Strict(), yaml.DisallowUnknownField()); err != nil {
 			t.Fatalf("%s: %v", f, err)
 		}
+		names := map[string]bool{}
 		for _, sc := range sf.Cases {
+			if sc.Name == "" || names[sc.Name] {
+				t.Errorf("%s: case name %q is empty or repeated", f, sc.Name)
+			}
+			names[sc.Name] = true
 			total++
 			sc := sc
 			t.Run(strings.TrimSuffix(filepath.Base(f), ".yaml")+"/"+sc.Name, func(t *testing.T) { runScenario(t, f, sc) })
@@ -122,10 +138,25 @@ func runScenario(t *testing.T, file string, sc *scenario) {
 		specs = append(specs, p)
 	}
 	set, err := rulepack.Load(specs, rulepack.Limits{})
+	if sc.LoadError != "" && err != nil {
+		if !strings.Contains(err.Error(), sc.LoadError) {
+			t.Fatalf("packs: error %q does not contain %q", err, sc.LoadError)
+		}
+		return
+	}
 	if err != nil {
 		t.Fatalf("packs: %v", err)
 	}
 	inv, err := inventory.Parse(file+":"+sc.Name, []byte(sc.Inventory), inventory.Options{Facts: set, Items: set})
+	if sc.LoadError != "" {
+		if err == nil {
+			t.Fatalf("loading succeeded, want an error containing %q", sc.LoadError)
+		}
+		if !strings.Contains(err.Error(), sc.LoadError) {
+			t.Fatalf("inventory: error %q does not contain %q", err, sc.LoadError)
+		}
+		return
+	}
 	if err != nil {
 		t.Fatalf("inventory: %v", err)
 	}
@@ -250,6 +281,11 @@ func check(t *testing.T, a *model.Assessment, e *expect) {
 				t.Errorf("transfer %s: no reason contains %q; reasons:\n\t%s", id, r, why())
 			}
 		}
+		for _, r := range want.ReasonsAbsent {
+			if strings.Contains(why(), r) {
+				t.Errorf("transfer %s: a reason contains %q, which it must not; reasons:\n\t%s", id, r, why())
+			}
+		}
 		for _, p := range want.Problems {
 			if !strings.Contains(strings.Join(got.Coverage.Problems, "\n"), p) {
 				t.Errorf("transfer %s: no coverage problem contains %q; problems: %v", id, p, got.Coverage.Problems)
@@ -263,7 +299,8 @@ func check(t *testing.T, a *model.Assessment, e *expect) {
 	for _, w := range e.Findings {
 		found := false
 		for _, f := range a.Findings {
-			if f.Kind == w.Kind && (w.Subject == "" || f.Subject == w.Subject) && strings.Contains(f.Text, w.Text) {
+			if f.Kind == w.Kind && (w.Subject == "" || f.Subject == w.Subject) && strings.Contains(f.Text, w.Text) &&
+				(w.Blocking == nil || f.Blocking == *w.Blocking) {
 				found = true
 			}
 		}
@@ -285,6 +322,24 @@ func check(t *testing.T, a *model.Assessment, e *expect) {
 			if f.Kind == k {
 				t.Errorf("unexpected finding %s %s: %s", f.Kind, f.Subject, f.Text)
 			}
+		}
+	}
+	if e.Packs != nil {
+		var got []string
+		for _, p := range a.Packs {
+			got = append(got, p.ID)
+		}
+		if strings.Join(got, ",") != strings.Join(e.Packs, ",") {
+			t.Errorf("packs %v, want %v", got, e.Packs)
+		}
+	}
+	if e.TransferOrder != nil {
+		var got []string
+		for _, r := range a.Transfers {
+			got = append(got, r.ID)
+		}
+		if strings.Join(got, ",") != strings.Join(e.TransferOrder, ",") {
+			t.Errorf("transfer order %v, want %v", got, e.TransferOrder)
 		}
 	}
 	if e.Calendar != "" && !strings.Contains(a.Calendar, e.Calendar) {
