@@ -102,7 +102,7 @@ func readFeatureCollection(name string, data []byte) ([]*feature, error) {
 		return nil, posError(name, data, 0, "not a GeoJSON FeatureCollection: the file must be a JSON object")
 	}
 	var feats []*feature
-	sawType, sawFeatures := false, false
+	sawFeatures := false
 	for dec.More() {
 		keyOff := dec.InputOffset()
 		tok, err := dec.Token()
@@ -119,7 +119,6 @@ func readFeatureCollection(name string, data []byte) ([]*feature, error) {
 			if t != "FeatureCollection" {
 				return nil, posError(name, data, skipSpace(data, keyOff), "GeoJSON type is %q; want \"FeatureCollection\"", t)
 			}
-			sawType = true
 		case "features":
 			if sawFeatures {
 				return nil, posError(name, data, skipSpace(data, keyOff), "duplicate \"features\" member")
@@ -161,12 +160,12 @@ func readFeatureCollection(name string, data []byte) ([]*feature, error) {
 	if _, err := dec.Token(); err != nil { // '}'
 		return nil, syntax(err)
 	}
+	end := dec.InputOffset()
 	if _, err := dec.Token(); err != io.EOF {
-		return nil, posError(name, data, skipSpace(data, dec.InputOffset()), "unexpected data after the FeatureCollection")
+		return nil, posError(name, data, skipSpace(data, end), "unexpected data after the FeatureCollection")
 	}
-	if !sawType {
-		return nil, posError(name, data, 0, "missing \"type\": \"FeatureCollection\"")
-	}
+	// A missing "type" is tolerated when "features" is there: exports such
+	// as DataV's omit it, and the members say what the object is.
 	if !sawFeatures {
 		return nil, posError(name, data, 0, "missing \"features\" array")
 	}
