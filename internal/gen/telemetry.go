@@ -86,24 +86,24 @@ type TelemetryOptions struct {
 
 // Truth is what the generated file holds, computed while writing it.
 type Truth struct {
-	Schema          string       `json:"schema"`
-	Seed            int64        `json:"seed"`
-	Rows            int64        `json:"rows"`
-	Bytes           int64        `json:"bytes"`
-	Fleet           int          `json:"fleet"`
-	DistinctVINs    int          `json:"distinct_vins"`
-	DistinctPlates  int          `json:"distinct_plates"`
-	VehiclesInChina int          `json:"vehicles_in_china"`
-	VehiclesOutside int          `json:"vehicles_outside_mainland"`
-	PointsMainland  int64        `json:"points_mainland"`
-	PointsOutside   int64        `json:"points_outside_mainland"`
-	First           string       `json:"first"`
-	Last            string       `json:"last"`
-	SpanDays        float64      `json:"span_days"`
-	Provinces       []string     `json:"provinces"`
-	Prefectures     []string     `json:"prefectures"`
-	Columns         []string     `json:"columns"`
-	Notes           []string     `json:"notes"`
+	Schema          string   `json:"schema"`
+	Seed            int64    `json:"seed"`
+	Rows            int64    `json:"rows"`
+	Bytes           int64    `json:"bytes"`
+	Fleet           int      `json:"fleet"`
+	DistinctVINs    int      `json:"distinct_vins"`
+	DistinctPlates  int      `json:"distinct_plates"`
+	VehiclesInChina int      `json:"vehicles_in_china"`
+	VehiclesOutside int      `json:"vehicles_outside_mainland"`
+	PointsMainland  int64    `json:"points_mainland"`
+	PointsOutside   int64    `json:"points_outside_mainland"`
+	First           string   `json:"first"`
+	Last            string   `json:"last"`
+	SpanDays        float64  `json:"span_days"`
+	Provinces       []string `json:"provinces"`
+	Prefectures     []string `json:"prefectures"`
+	Columns         []string `json:"columns"`
+	Notes           []string `json:"notes"`
 }
 
 // TruthSchema tags the truth file.

@@ -74,11 +74,12 @@ type worker struct {
 	// json: column index of each flattened key
 	jcols map[string]int
 
-	det      [numDet]struct{ count, invalid, unverified int64 }
-	batches  [numDet]*distinct.Batch
-	veh, per *distinct.FlagBatch
-	samples  [numDet][]sample
-	chunkSmp [numDet]int
+	det       [numDet]struct{ count, invalid, unverified int64 }
+	batches   [numDet]*distinct.Batch
+	veh, per  *distinct.FlagBatch
+	samples   [numDet][]sample
+	chunkSmp  [numDet]int
+	firstLine [numDet]int64
 
 	records, malformed                int64
 	tmin, tmax, times, timeBad        int64
@@ -259,7 +260,11 @@ func (s *Scanner) runChunks(ctx context.Context, f *read.File, fs *fileState) ([
 	if fs.dialect.Header != nil && fs.format == read.FormatCSV {
 		skip = 1
 	}
-	ck := read.NewChunker(f.Reader(), fs.quotes, skip)
+	size := s.opt.chunkSize
+	if size <= 0 {
+		size = read.ChunkSize
+	}
+	ck := read.NewChunkerSize(f.Reader(), fs.quotes, skip, size)
 	jobs := make(chan *read.Chunk, s.opt.Workers)
 	workers := make([]*worker, s.opt.Workers)
 	var wg sync.WaitGroup

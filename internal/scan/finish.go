@@ -35,6 +35,19 @@ func (s *Scanner) finishFile(fr *FileReport, fs *fileState, ws []*worker, notes 
 		w.flush()
 		fr.Records += w.records
 		fr.Malformed += w.malformed
+		fr.Points += w.points
+		for d := range w.det {
+			if n := w.det[d].count; n > 0 {
+				if fr.Found == nil {
+					fr.Found = map[string]int64{}
+					fr.FirstLine = map[string]int64{}
+				}
+				fr.Found[detNames[d]] += n
+				if l := w.firstLine[d]; l > 0 && (fr.FirstLine[detNames[d]] == 0 || l < fr.FirstLine[detNames[d]]) {
+					fr.FirstLine[detNames[d]] = l
+				}
+			}
+		}
 		for d := range w.det {
 			s.det[d].count += w.det[d].count
 			s.det[d].invalid += w.det[d].invalid
@@ -91,9 +104,14 @@ func (s *Scanner) finishFile(fr *FileReport, fs *fileState, ws []*worker, notes 
 	if perKey != "" {
 		s.perKeys[perKey]++
 	}
-	if vehKey == "" && perKey == "" && points > 0 {
-		// Positions with no key at all: the file is at least one person's
-		// trajectory.
+	var times int64
+	for _, w := range ws {
+		times += w.times
+	}
+	if vehKey == "" && perKey == "" && points > 0 && times > 0 {
+		// Timed positions with no key at all: the file is at least one
+		// person's trajectory. (Positions without times are places, such
+		// as charging stations, not a person's movements.)
 		s.fileSubj++
 		s.mu.Unlock()
 		s.people.AddMany([]uint64{hashPath(fs.path)}, []uint8{flagPoint | flagSensitive})

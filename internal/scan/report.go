@@ -49,6 +49,12 @@ type FileReport struct {
 	Malformed int64 `json:"malformed"`
 	// ProblemCount is the number of problems found; Problems lists the first few.
 	ProblemCount int64 `json:"problem_count"`
+	// Found counts identifiers of each detector in this file, and Points
+	// its valid coordinates (for per-file SARIF results).
+	Found  map[string]int64 `json:"found,omitempty"`
+	Points int64            `json:"points"`
+	// FirstLine is, per detector, the first line where one was found.
+	FirstLine map[string]int64 `json:"-"`
 }
 
 // Problem is one issue at a line of a file.

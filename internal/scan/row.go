@@ -113,9 +113,10 @@ func (w *worker) row(fields [][]byte) {
 				lon, haveLon = v, true
 			}
 			if v > 1000 || v < -1000 {
-				// A long number in a coordinate field (a hotline, a phone):
-				// look at it as text too.
-				detect.ScanText(f, detect.TextOptions{}, w)
+				// A long number in a coordinate field (a hotline, a phone,
+				// often exported as a float "15610383000.0"): look at its
+				// integer digits as text too.
+				detect.ScanText(trimZeroFraction(bytes.TrimSpace(f)), detect.TextOptions{}, w)
 			}
 		case kTime:
 			var ms int64
@@ -203,6 +204,9 @@ func (n *noVIN) FoundVIN([]byte, detect.VINStatus) {}
 func (w *worker) sample(d int, text string) {
 	if w.chunkSmp[d] >= 3 {
 		return
+	}
+	if w.firstLine[d] == 0 || w.line < w.firstLine[d] {
+		w.firstLine[d] = w.line
 	}
 	w.chunkSmp[d]++
 	w.samples[d] = append(w.samples[d], sample{file: w.fs.index, seq: int(w.seq), text: text})
@@ -376,4 +380,19 @@ func showNum(v float64) string {
 		return trimFloat(v)
 	}
 	return "<long number, not shown>"
+}
+
+// trimZeroFraction drops a ".0", ".00"... that a float export appends to an
+// integer.
+func trimZeroFraction(b []byte) []byte {
+	i := bytes.IndexByte(b, '.')
+	if i < 0 {
+		return b
+	}
+	for _, c := range b[i+1:] {
+		if c != '0' {
+			return b
+		}
+	}
+	return b[:i]
 }

@@ -58,6 +58,9 @@ type Options struct {
 	ExactLimit int
 	// MaxProblems is how many problems are listed per file (default 20).
 	MaxProblems int
+	// chunkSize overrides the chunk size (tests put many chunk edges in
+	// small files).
+	chunkSize int
 }
 
 // Scanner accumulates measurements over any number of files.
