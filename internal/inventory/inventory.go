@@ -205,24 +205,46 @@ func isYAMLName(p string) bool {
 
 var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
 
-// parseInto parses one file and appends its records to l.
+// parseInto parses one file and appends its records to l. A large block-
+// style file is parsed in chunks of list entries, which keeps the parser's
+// AST (about 70 bytes of heap per byte of YAML) from holding the whole file
+// at once; any error there, or any layout the splitter does not recognise,
+// falls back to parsing the file whole, so errors are always those of the
+// whole-file parse.
 func parseInto(l *loaded, name string, data []byte, opts Options, errs *errList) {
-	d := &dec{file: name, errs: errs}
+	parseFile(l, name, data, opts, errs, len(data) >= chunkThreshold, chunkEntries)
+}
+
+// parseFile is parseInto with the chunking decision made by the caller; it
+// reports whether the chunked parse was used.
+func parseFile(l *loaded, name string, data []byte, opts Options, errs *errList, chunked bool, per int) bool {
 	data = bytes.TrimPrefix(data, utf8BOM)
 	if !utf8.Valid(data) {
 		line, col := firstInvalidUTF8(data)
 		errs.at(model.Pos{File: name, Line: line, Col: col}, "", "not valid UTF-8 text: save the file as UTF-8")
-		return
+		return false
 	}
+	if chunked {
+		if sections, ok := splitSections(data, per); ok {
+			part := newLoaded()
+			perrs := newErrList()
+			parseChunks(part, name, data, sections, opts, perrs)
+			if perrs.empty() {
+				l.append(part)
+				return true
+			}
+		}
+	}
+	parseWhole(l, name, data, opts, errs)
+	return false
+}
+
+func parseWhole(l *loaded, name string, data []byte, opts Options, errs *errList) {
+	d := &dec{file: name, errs: errs}
 	data = jsonTabs(data)
 	f, err := parseYAML(data)
 	if err != nil {
-		var ye yaml.Error
-		if errors.As(err, &ye) && ye.GetToken() != nil {
-			errs.at(d.tokPos(ye.GetToken()), "", "yaml: %s", ye.GetMessage())
-		} else {
-			errs.at(model.Pos{File: name}, "", "yaml: %v", err)
-		}
+		d.syntaxError(err)
 		return
 	}
 	var body ast.Node
@@ -255,21 +277,37 @@ func parseInto(l *loaded, name string, data []byte, opts Options, errs *errList)
 	if !ok {
 		return
 	}
-	if n := top["processors"]; !isNull(n) {
-		d.list(n, "processors", func(i int, e ast.Node, p string) { l.addProcessor(d, e, p, opts) })
-	}
-	if n := top["assets"]; !isNull(n) {
-		d.list(n, "assets", func(i int, e ast.Node, p string) { l.addAsset(d, e, p, opts) })
-	}
-	if n := top["transfers"]; !isNull(n) {
-		if opts.RejectTransfers {
-			errs.at(d.pos(n), "transfers", "not accepted here: transfers are recorded by checks, not uploaded")
-		} else {
-			d.list(n, "transfers", func(i int, e ast.Node, p string) { l.addTransfer(d, e, p) })
+	for _, key := range topKeys {
+		if n := top[key]; !isNull(n) {
+			l.addList(d, key, n, opts)
 		}
 	}
-	if n := top["approvals"]; !isNull(n) {
-		d.list(n, "approvals", func(i int, e ast.Node, p string) { l.addApproval(d, e, p) })
+}
+
+func (d *dec) syntaxError(err error) {
+	var ye yaml.Error
+	if errors.As(err, &ye) && ye.GetToken() != nil {
+		d.errs.at(d.tokPos(ye.GetToken()), "", "yaml: %s", ye.GetMessage())
+	} else {
+		d.errs.at(model.Pos{File: d.file}, "", "yaml: %v", err)
+	}
+}
+
+// addList reads the list under one top-level key.
+func (l *loaded) addList(d *dec, key string, n ast.Node, opts Options) {
+	switch key {
+	case "processors":
+		d.listFrom(n, key, d.first, func(i int, e ast.Node, p string) { l.addProcessor(d, e, p, opts) })
+	case "assets":
+		d.listFrom(n, key, d.first, func(i int, e ast.Node, p string) { l.addAsset(d, e, p, opts) })
+	case "transfers":
+		if opts.RejectTransfers {
+			d.errs.at(d.pos(n), key, "not accepted here: transfers are recorded by checks, not uploaded")
+			return
+		}
+		d.listFrom(n, key, d.first, func(i int, e ast.Node, p string) { l.addTransfer(d, e, p) })
+	case "approvals":
+		d.listFrom(n, key, d.first, func(i int, e ast.Node, p string) { l.addApproval(d, e, p) })
 	}
 }
 

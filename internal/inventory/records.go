@@ -61,6 +61,18 @@ func newLoaded() *loaded {
 	}}
 }
 
+// append adds the records of o after those of l.
+func (l *loaded) append(o *loaded) {
+	l.inv.Processors = append(l.inv.Processors, o.inv.Processors...)
+	l.inv.Assets = append(l.inv.Assets, o.inv.Assets...)
+	l.inv.Transfers = append(l.inv.Transfers, o.inv.Transfers...)
+	l.inv.Approvals = append(l.inv.Approvals, o.inv.Approvals...)
+	l.procs = append(l.procs, o.procs...)
+	l.assets = append(l.assets, o.assets...)
+	l.transfers = append(l.transfers, o.transfers...)
+	l.approvals = append(l.approvals, o.approvals...)
+}
+
 // required records that a required field is absent (or null).
 func (d *dec) required(rec ast.Node, path, field string) {
 	d.errs.at(d.startPos(rec), join(path, field), "required")

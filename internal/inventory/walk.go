@@ -20,6 +20,11 @@ import (
 type dec struct {
 	file string
 	errs *errList
+	// When a large file is parsed in chunks (see chunk.go), line 1 of a
+	// chunk is the original line keyLine and line n > 1 is n+lineOff.
+	keyLine, lineOff int
+	// first is the index in the whole file of the chunk's first list entry.
+	first int
 }
 
 // pos is the position of n in the file; a node without a token (which the
@@ -35,7 +40,15 @@ func (d *dec) tokPos(tk *token.Token) model.Pos {
 	if tk == nil || tk.Position == nil {
 		return model.Pos{File: d.file}
 	}
-	return model.Pos{File: d.file, Line: tk.Position.Line, Col: tk.Position.Column}
+	line := tk.Position.Line
+	switch {
+	case d.keyLine == 0:
+	case line == 1:
+		line = d.keyLine
+	default:
+		line += d.lineOff
+	}
+	return model.Pos{File: d.file, Line: line, Col: tk.Position.Column}
 }
 
 // startPos is where a mapping begins for a human: its first key for a block
@@ -324,6 +337,12 @@ func (d *dec) date(n ast.Node, path string) (model.Date, bool) {
 
 // list reads a sequence and calls each for every non-null element.
 func (d *dec) list(n ast.Node, path string, each func(i int, e ast.Node, epath string)) bool {
+	return d.listFrom(n, path, 0, each)
+}
+
+// listFrom is list for a sequence whose first entry is number first of the
+// whole list (a chunk of a large file).
+func (d *dec) listFrom(n ast.Node, path string, first int, each func(i int, e ast.Node, epath string)) bool {
 	if !d.plain(n, path) {
 		return false
 	}
@@ -332,12 +351,13 @@ func (d *dec) list(n ast.Node, path string, each func(i int, e ast.Node, epath s
 		d.errs.at(d.pos(n), path, "want a list, got %s", describe(n))
 		return false
 	}
-	for i, e := range seq.Values {
+	for j, e := range seq.Values {
+		i := first + j
 		ep := index(path, i)
 		if isNull(e) {
 			p := d.pos(seq)
-			if i < len(seq.Entries) && seq.Entries[i] != nil {
-				p = d.tokPos(seq.Entries[i].Start)
+			if j < len(seq.Entries) && seq.Entries[j] != nil {
+				p = d.tokPos(seq.Entries[j].Start)
 			}
 			if e != nil {
 				p = d.pos(e)
