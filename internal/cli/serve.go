@@ -1,0 +1,293 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/goccy/go-yaml"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/xborder/xborder/internal/audit"
+	"github.com/xborder/xborder/internal/calendar"
+	"github.com/xborder/xborder/internal/gateway"
+	"github.com/xborder/xborder/internal/rulepack"
+	"github.com/xborder/xborder/internal/server"
+	"github.com/xborder/xborder/internal/store"
+	"github.com/xborder/xborder/internal/xerr"
+)
+
+func init() { register(newServeCmd) }
+
+// serveConfig is the service configuration; each key can come from the file
+// (--config), the environment (XBORDER_<KEY>) or a flag, later ones winning.
+type serveConfig struct {
+	Addr       string   `yaml:"addr"`
+	DB         string   `yaml:"db"`
+	SigningKey string   `yaml:"signing_key"`
+	Packs      []string `yaml:"packs"`
+	Holidays   string   `yaml:"holidays"`
+	LogLevel   string   `yaml:"log_level"`
+	MaxBatch   int      `yaml:"max_batch"`
+	Queue      int      `yaml:"queue"`
+	Checkpoint string   `yaml:"checkpoint_every"`
+}
+
+func newServeCmd(env *Env) *cobra.Command {
+	cfg := serveConfig{Addr: "127.0.0.1:8080", DB: store.DefaultURL, LogLevel: "info", MaxBatch: 256, Queue: 4096, Checkpoint: "1s"}
+	var cfgFile string
+	c := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the service: check transfers before they happen, count them, keep the audit log, serve the console",
+		Long: `Run the HTTP API (SPEC §7), the enforcement endpoint POST /v1/transfers/check, the tamper-evident
+audit log and the web console. Storage is embedded SQLite by default, PostgreSQL with --db postgres://...
+
+Configuration comes from --config FILE (YAML with the keys addr, db, signing_key, packs, holidays,
+log_level, max_batch, queue, checkpoint_every), then the environment (XBORDER_ADDR, XBORDER_DB,
+XBORDER_SIGNING_KEY, XBORDER_LOG_LEVEL, ...), then flags. On a database with no tokens the first
+admin token is XBORDER_ADMIN_TOKEN if set, else generated and printed once on stderr.`,
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			if err := loadServeConfig(env, c, &cfg, cfgFile); err != nil {
+				return err
+			}
+			return runServe(c.Context(), env, cfg)
+		},
+	}
+	fl := c.Flags()
+	fl.StringVar(&cfgFile, "config", "", "configuration file (YAML)")
+	fl.StringVar(&cfg.Addr, "addr", cfg.Addr, "listen address")
+	fl.StringVar(&cfg.DB, "db", cfg.DB, "database: sqlite:PATH or postgres://...")
+	fl.StringVar(&cfg.SigningKey, "signing-key", "", "file holding the Ed25519 note signing key for checkpoints (default: a key kept in the database)")
+	fl.StringArrayVar(&cfg.Packs, "pack", nil, "load another rule pack (file or built-in id)")
+	fl.StringVar(&cfg.Holidays, "holidays", "", "holiday file for working-day deadlines")
+	fl.StringVar(&cfg.LogLevel, "log-level", cfg.LogLevel, "debug, info, warn or error")
+	fl.IntVar(&cfg.MaxBatch, "max-batch", cfg.MaxBatch, "checks sharing one durable commit at most")
+	fl.IntVar(&cfg.Queue, "queue", cfg.Queue, "checks waiting for a commit at most; beyond it callers wait (backpressure)")
+	fl.StringVar(&cfg.Checkpoint, "checkpoint-every", cfg.Checkpoint, "how often to sign a checkpoint when the log grew")
+	return c
+}
+
+func loadServeConfig(env *Env, c *cobra.Command, cfg *serveConfig, file string) error {
+	changed := map[string]bool{}
+	c.Flags().Visit(func(f *pflag.Flag) { changed[f.Name] = true })
+	flagsCfg := *cfg
+	if file != "" {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return xerr.BadInput(fmt.Errorf("read config: %w", err))
+		}
+		if err := yaml.UnmarshalWithOptions(b, cfg, yaml.Strict(), yaml.DisallowUnknownField()); err != nil {
+			var ye yaml.Error
+			if errors.As(err, &ye) && ye.GetToken() != nil {
+				tk := ye.GetToken()
+				return xerr.BadInput(&xerr.PosError{File: file, Line: tk.Position.Line, Col: tk.Position.Column, Msg: ye.GetMessage()})
+			}
+			return xerr.BadInput(fmt.Errorf("%s: %w", file, err))
+		}
+	}
+	envs := []struct {
+		key  string
+		flag string
+		set  func(string) error
+	}{
+		{"XBORDER_ADDR", "addr", func(v string) error { cfg.Addr = v; return nil }},
+		{"XBORDER_DB", "db", func(v string) error { cfg.DB = v; return nil }},
+		{"XBORDER_SIGNING_KEY", "signing-key", func(v string) error { cfg.SigningKey = v; return nil }},
+		{"XBORDER_HOLIDAYS", "holidays", func(v string) error { cfg.Holidays = v; return nil }},
+		{"XBORDER_LOG_LEVEL", "log-level", func(v string) error { cfg.LogLevel = v; return nil }},
+		{"XBORDER_PACKS", "pack", func(v string) error { cfg.Packs = strings.Split(v, ","); return nil }},
+		{"XBORDER_MAX_BATCH", "max-batch", func(v string) (err error) { cfg.MaxBatch, err = strconv.Atoi(v); return }},
+		{"XBORDER_QUEUE", "queue", func(v string) (err error) { cfg.Queue, err = strconv.Atoi(v); return }},
+	}
+	for _, e := range envs {
+		if v := env.Getenv(e.key); v != "" {
+			if err := e.set(v); err != nil {
+				return xerr.BadInputf("%s=%q: %v", e.key, v, err)
+			}
+		}
+	}
+	// Flags given explicitly win over file and environment.
+	if changed["addr"] {
+		cfg.Addr = flagsCfg.Addr
+	}
+	if changed["db"] {
+		cfg.DB = flagsCfg.DB
+	}
+	if changed["signing-key"] {
+		cfg.SigningKey = flagsCfg.SigningKey
+	}
+	if changed["pack"] {
+		cfg.Packs = flagsCfg.Packs
+	}
+	if changed["holidays"] {
+		cfg.Holidays = flagsCfg.Holidays
+	}
+	if changed["log-level"] {
+		cfg.LogLevel = flagsCfg.LogLevel
+	}
+	if changed["max-batch"] {
+		cfg.MaxBatch = flagsCfg.MaxBatch
+	}
+	if changed["queue"] {
+		cfg.Queue = flagsCfg.Queue
+	}
+	if changed["checkpoint-every"] {
+		cfg.Checkpoint = flagsCfg.Checkpoint
+	}
+	if cfg.MaxBatch <= 0 || cfg.Queue <= 0 {
+		return xerr.BadInputf("max_batch and queue must be positive")
+	}
+	return nil
+}
+
+func logLevel(s string) (slog.Level, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(s)); err != nil {
+		return 0, xerr.BadInputf("log level %q: want debug, info, warn or error", s)
+	}
+	return l, nil
+}
+
+func runServe(ctx context.Context, env *Env, cfg serveConfig) error {
+	lvl, err := logLevel(cfg.LogLevel)
+	if err != nil {
+		return err
+	}
+	every, err := time.ParseDuration(cfg.Checkpoint)
+	if err != nil || every <= 0 {
+		return xerr.BadInputf("checkpoint_every %q: want a positive duration like 1s", cfg.Checkpoint)
+	}
+	log := slog.New(slog.NewJSONHandler(env.Stderr, &slog.HandlerOptions{Level: lvl}))
+	set, err := rulepack.LoadWithDefaults(cfg.Packs, rulepack.Limits{})
+	if err != nil {
+		return err
+	}
+	cal := calendar.Weekends()
+	if cfg.Holidays != "" {
+		if cal, err = calendar.Load(cfg.Holidays); err != nil {
+			return err
+		}
+	}
+	var signer *audit.Signer
+	if cfg.SigningKey != "" {
+		b, err := os.ReadFile(cfg.SigningKey)
+		if err != nil {
+			return xerr.BadInput(fmt.Errorf("read signing key: %w", err))
+		}
+		if signer, err = audit.NewSigner(strings.TrimSpace(string(b))); err != nil {
+			return xerr.BadInput(fmt.Errorf("signing key %s: %w", cfg.SigningKey, err))
+		}
+	}
+	st, err := openDB(ctx, cfg.DB)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if err := bootstrapAdmin(ctx, env, st); err != nil {
+		return err
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	gw, err := gateway.New(st, gateway.Options{Set: set, Calendar: cal, Now: env.Now, Logger: log, Registry: reg,
+		Group: store.GroupOptions{MaxBatch: cfg.MaxBatch, QueueSize: cfg.Queue}})
+	if err != nil {
+		return err
+	}
+	srv := server.New(st, gw, server.Options{Logger: log, Registry: reg, Signer: signer, CheckpointEvery: every})
+	if err := srv.Start(ctx); err != nil {
+		gw.Close()
+		return fmt.Errorf("start: %w", err)
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		gw.Close()
+		return xerr.BadInput(fmt.Errorf("listen on %s: %w", cfg.Addr, err))
+	}
+	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second, MaxHeaderBytes: 64 << 10}
+	log.Info("serving", "addr", ln.Addr().String(), "db", store.Scheme(cfg.DB), "packs", len(set.Packs))
+	fmt.Fprintf(env.Stderr, "xborder: serving on http://%s (database %s)\n", ln.Addr(), redactURL(cfg.DB))
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case <-ctx.Done():
+	case err := <-errc:
+		if !errors.Is(err, http.ErrServerClosed) {
+			gw.Close()
+			return err
+		}
+	}
+	// Graceful shutdown: stop taking requests, let in-flight checks commit,
+	// flush the group committer, sign a last checkpoint.
+	log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	herr := hs.Shutdown(sctx)
+	gerr := gw.Close()
+	serr := srv.Stop(sctx)
+	return errors.Join(herr, gerr, serr)
+}
+
+// redactURL hides a password in a database URL for messages.
+func redactURL(u string) string {
+	if i := strings.Index(u, "://"); i >= 0 {
+		rest := u[i+3:]
+		if at := strings.LastIndex(rest, "@"); at >= 0 {
+			cred := rest[:at]
+			if c := strings.IndexByte(cred, ':'); c >= 0 {
+				return u[:i+3] + cred[:c] + ":***" + rest[at:]
+			}
+		}
+	}
+	return u
+}
+
+// bootstrapAdmin creates the first admin token on an empty database.
+func bootstrapAdmin(ctx context.Context, env *Env, st store.Store) error {
+	var n int
+	if err := st.View(ctx, func(tx store.ReadTx) error {
+		var err error
+		n, err = tx.TokenCount(ctx)
+		return err
+	}); err != nil {
+		return err
+	}
+	if n > 0 {
+		return nil
+	}
+	tok := env.Getenv("XBORDER_ADMIN_TOKEN")
+	generated := tok == ""
+	if generated {
+		var err error
+		if tok, err = store.NewToken(); err != nil {
+			return err
+		}
+	}
+	now := env.Now()
+	err := st.Update(ctx, func(tx store.Tx) error {
+		if err := tx.CreateToken(ctx, store.TokenRecord{Hash: store.TokenHash(tok), Role: store.RoleAdmin, Name: "bootstrap", Created: now}); err != nil {
+			return err
+		}
+		_, err := tx.AppendAudit(ctx, audit.Entry{Time: now, Kind: "token.create", Actor: "system", Body: []byte(`{"role":"admin","name":"bootstrap"}`)})
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if generated {
+		fmt.Fprintf(env.Stderr, "xborder: created the first admin token (shown once, keep it safe):\n%s\n", tok)
+	} else {
+		fmt.Fprintln(env.Stderr, "xborder: created the first admin token from XBORDER_ADMIN_TOKEN")
+	}
+	return nil
+}

@@ -1,0 +1,337 @@
+// Package server is xborder's HTTP face: the JSON API of SPEC §7 with bearer
+// tokens and roles, the OpenAPI document, metrics, health, and the web
+// console. Decisions are the gateway's; this package only translates.
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/xborder/xborder/internal/audit"
+	"github.com/xborder/xborder/internal/gateway"
+	"github.com/xborder/xborder/internal/store"
+)
+
+// Options configure a Server.
+type Options struct {
+	Logger *slog.Logger
+	// Registry gathers /metrics (the gateway registers its metrics there too).
+	Registry *prometheus.Registry
+	// Signer signs checkpoints with an external key (--signing-key); nil
+	// uses the key kept in the database.
+	Signer *audit.Signer
+	// CheckpointEvery is how often a new checkpoint is signed when the log
+	// grew (default 1 s).
+	CheckpointEvery time.Duration
+	// MaxInventoryBytes bounds PUT /v1/inventory bodies (default 32 MiB).
+	MaxInventoryBytes int64
+}
+
+// Server serves the API.
+type Server struct {
+	st   store.Store
+	gw   *gateway.Gateway
+	log  *slog.Logger
+	reg  *prometheus.Registry
+	opt  Options
+	mux  *http.ServeMux
+	rts  []Route
+	auth *authCache
+
+	reqs *prometheus.CounterVec
+	dur  *prometheus.HistogramVec
+
+	stopOnce sync.Once
+	stop     chan struct{}
+	done     chan struct{}
+}
+
+// Route is one API route with the roles allowed to call it (nil: public).
+type Route struct {
+	Method  string
+	Pattern string
+	Roles   []string
+	handler func(w http.ResponseWriter, r *http.Request, a gateway.Actor)
+}
+
+var (
+	allRoles  = []string{store.RoleAdmin, store.RoleOfficer, store.RoleEngineer, store.RoleAuditor}
+	writers   = []string{store.RoleAdmin, store.RoleOfficer}
+	checkers  = []string{store.RoleAdmin, store.RoleOfficer, store.RoleEngineer}
+	adminOnly = []string{store.RoleAdmin}
+)
+
+// New builds the server.
+func New(st store.Store, gw *gateway.Gateway, opt Options) *Server {
+	if opt.Logger == nil {
+		opt.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opt.Registry == nil {
+		opt.Registry = prometheus.NewRegistry()
+	}
+	if opt.CheckpointEvery <= 0 {
+		opt.CheckpointEvery = time.Second
+	}
+	if opt.MaxInventoryBytes <= 0 {
+		opt.MaxInventoryBytes = 32 << 20
+	}
+	s := &Server{st: st, gw: gw, log: opt.Logger, reg: opt.Registry, opt: opt, mux: http.NewServeMux(),
+		auth: newAuthCache(st, time.Minute), stop: make(chan struct{}), done: make(chan struct{})}
+	s.reqs = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "xborder_http_requests_total", Help: "HTTP requests by route and status code."}, []string{"route", "code"})
+	s.dur = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "xborder_http_request_duration_seconds", Help: "HTTP request latency by route.",
+		Buckets: []float64{.0005, .001, .002, .005, .01, .02, .05, .1, .25, .5, 1, 2.5, 10}}, []string{"route"})
+	_ = s.reg.Register(s.reqs)
+	_ = s.reg.Register(s.dur)
+	s.rts = []Route{
+		{"GET", "/healthz", nil, s.healthz},
+		{"GET", "/readyz", nil, s.readyz},
+		{"GET", "/openapi.json", nil, s.openapi},
+		{"GET", "/metrics", allRoles, s.metrics},
+		{"PUT", "/v1/inventory", writers, s.putInventory},
+		{"GET", "/v1/inventory", allRoles, s.getInventory},
+		{"GET", "/v1/approvals/{id}", allRoles, s.getApproval},
+		{"PUT", "/v1/approvals/{id}", writers, s.putApproval},
+		{"DELETE", "/v1/approvals/{id}", writers, s.deleteApproval},
+		{"POST", "/v1/transfers/check", checkers, s.check},
+		{"GET", "/v1/transfers", allRoles, s.listTransfers},
+		{"GET", "/v1/assessment", allRoles, s.assessment},
+		{"GET", "/v1/audit/checkpoint", allRoles, s.checkpoint},
+		{"GET", "/v1/audit/proof/inclusion", allRoles, s.inclusion},
+		{"GET", "/v1/audit/proof/consistency", allRoles, s.consistency},
+		{"GET", "/v1/audit/entries", allRoles, s.entries},
+		{"GET", "/v1/whoami", allRoles, s.whoami},
+	}
+	for _, rt := range s.rts {
+		rt := rt
+		s.mux.HandleFunc(rt.Method+" "+rt.Pattern, s.wrap(rt))
+	}
+	s.mountConsole()
+	return s
+}
+
+// Routes lists the API routes (the OpenAPI test and the auth table test walk it).
+func (s *Server) Routes() []Route { return append([]Route{}, s.rts...) }
+
+// Handler is the root handler.
+func (s *Server) Handler() http.Handler { return s.mux }
+
+// statusWriter records the status for logs and metrics.
+type statusWriter struct {
+	http.ResponseWriter
+	code int
+}
+
+func (w *statusWriter) WriteHeader(c int) {
+	w.code = c
+	w.ResponseWriter.WriteHeader(c)
+}
+
+// wrap adds authentication, role checks, logging and metrics. Logs carry the
+// route pattern, never the token or query values.
+func (s *Server) wrap(rt Route) http.HandlerFunc {
+	name := rt.Method + " " + rt.Pattern
+	return func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w, code: 200}
+		var actor gateway.Actor
+		defer func() {
+			if p := recover(); p != nil {
+				s.log.Error("panic in handler", "route", name, "panic", fmt.Sprint(p))
+				writeError(sw, http.StatusInternalServerError, "internal", "internal error", nil)
+			}
+			d := time.Since(start)
+			s.reqs.WithLabelValues(name, fmt.Sprint(sw.code)).Inc()
+			s.dur.WithLabelValues(name).Observe(d.Seconds())
+			lvl := slog.LevelDebug
+			if sw.code >= 500 {
+				lvl = slog.LevelError
+			} else if rt.Pattern != "/healthz" && rt.Pattern != "/readyz" && rt.Pattern != "/metrics" {
+				lvl = slog.LevelInfo
+			}
+			s.log.Log(r.Context(), lvl, "request", "route", name, "status", sw.code, "duration_ms", float64(d.Microseconds())/1000, "role", actor.Role, "actor", actor.Name)
+		}()
+		if rt.Roles != nil {
+			a, err := s.authenticate(r)
+			if err != nil {
+				sw.Header().Set("WWW-Authenticate", `Bearer realm="xborder"`)
+				writeError(sw, http.StatusUnauthorized, "unauthorized", err.Error(), nil)
+				return
+			}
+			actor = a
+			if !hasRole(rt.Roles, a.Role) {
+				writeError(sw, http.StatusForbidden, "forbidden", fmt.Sprintf("the %s role may not %s %s", a.Role, rt.Method, rt.Pattern), nil)
+				return
+			}
+		}
+		rt.handler(sw, r, actor)
+	}
+}
+
+func hasRole(roles []string, r string) bool {
+	for _, x := range roles {
+		if x == r {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *Server) authenticate(r *http.Request) (gateway.Actor, error) {
+	h := r.Header.Get("Authorization")
+	if h == "" {
+		return gateway.Actor{}, errors.New("missing Authorization: Bearer TOKEN")
+	}
+	tok, ok := strings.CutPrefix(h, "Bearer ")
+	if !ok || strings.TrimSpace(tok) == "" {
+		return gateway.Actor{}, errors.New("Authorization must be: Bearer TOKEN")
+	}
+	rec, err := s.auth.lookup(r.Context(), strings.TrimSpace(tok))
+	if err != nil {
+		return gateway.Actor{}, errors.New("unknown or invalid token")
+	}
+	return gateway.Actor{Name: rec.Name, Role: rec.Role}, nil
+}
+
+// authCache keeps token lookups for a while: tokens are never changed in
+// place, and a check should not pay a database read for its token.
+type authCache struct {
+	st  store.Store
+	ttl time.Duration
+	mu  sync.Mutex
+	m   map[string]authEntry
+}
+
+type authEntry struct {
+	rec store.TokenRecord
+	at  time.Time
+}
+
+func newAuthCache(st store.Store, ttl time.Duration) *authCache {
+	return &authCache{st: st, ttl: ttl, m: map[string]authEntry{}}
+}
+
+func (c *authCache) lookup(ctx context.Context, tok string) (store.TokenRecord, error) {
+	h := store.TokenHash(tok)
+	k := string(h)
+	c.mu.Lock()
+	e, ok := c.m[k]
+	c.mu.Unlock()
+	if ok && time.Since(e.at) < c.ttl {
+		return e.rec, nil
+	}
+	var rec store.TokenRecord
+	err := c.st.View(ctx, func(tx store.ReadTx) error {
+		var err error
+		rec, err = tx.Token(ctx, h)
+		return err
+	})
+	if err != nil {
+		return rec, err
+	}
+	c.mu.Lock()
+	if len(c.m) > 10000 {
+		c.m = map[string]authEntry{}
+	}
+	c.m[k] = authEntry{rec: rec, at: time.Now()}
+	c.mu.Unlock()
+	return rec, nil
+}
+
+// apiError is the body of every error response.
+type apiError struct {
+	Error struct {
+		Code    string   `json:"code"`
+		Message string   `json:"message"`
+		Details []string `json:"details,omitempty"`
+	} `json:"error"`
+}
+
+func writeError(w http.ResponseWriter, status int, code, msg string, details []string) {
+	var e apiError
+	e.Error.Code, e.Error.Message, e.Error.Details = code, msg, details
+	writeJSON(w, status, e)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v)
+}
+
+// statusOf maps stable codes to HTTP statuses.
+func statusOf(code string) int {
+	switch code {
+	case gateway.CodeInvalid, gateway.CodeIdempotencyKey:
+		return http.StatusBadRequest
+	case gateway.CodeIdempotencyReuse, gateway.CodeTransferExists, string(store.CodeConflict):
+		return http.StatusConflict
+	case gateway.CodeForbidden:
+		return http.StatusForbidden
+	case gateway.CodeOverloaded, gateway.CodeUnavailable, string(store.CodeClosed):
+		return http.StatusServiceUnavailable
+	case string(store.CodeNotFound):
+		return http.StatusNotFound
+	case string(store.CodeRetention):
+		return http.StatusConflict
+	}
+	return http.StatusInternalServerError
+}
+
+func (s *Server) writeErr(w http.ResponseWriter, err error) {
+	var ge *gateway.Error
+	if errors.As(err, &ge) {
+		st := statusOf(ge.Code)
+		if st == http.StatusServiceUnavailable {
+			w.Header().Set("Retry-After", "1")
+		}
+		writeError(w, st, ge.Code, ge.Message, ge.Details)
+		return
+	}
+	code := store.CodeOf(err)
+	st := statusOf(string(code))
+	if st == http.StatusInternalServerError {
+		s.log.Error("internal error", "err", err)
+		writeError(w, st, "internal", "internal error", nil)
+		return
+	}
+	if st == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", "1")
+	}
+	writeError(w, st, string(code), err.Error(), nil)
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request, _ gateway.Actor) {
+	writeJSON(w, 200, map[string]string{"status": "ok"})
+}
+
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request, _ gateway.Actor) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	err := s.st.View(ctx, func(tx store.ReadTx) error { _, err := tx.InventoryVersion(ctx); return err })
+	if err != nil {
+		writeJSON(w, 503, map[string]string{"status": "unavailable", "error": string(store.CodeOf(err))})
+		return
+	}
+	writeJSON(w, 200, map[string]string{"status": "ready", "backend": s.st.Backend()})
+}
+
+func (s *Server) metrics(w http.ResponseWriter, r *http.Request, _ gateway.Actor) {
+	promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{}).ServeHTTP(w, r)
+}
+
+func (s *Server) whoami(w http.ResponseWriter, r *http.Request, a gateway.Actor) {
+	writeJSON(w, 200, map[string]string{"name": a.Name, "role": a.Role})
+}
