@@ -253,7 +253,9 @@ func parseWhole(l *loaded, name string, data []byte, opts Options, errs *errList
 		if doc == nil || doc.Body == nil {
 			continue
 		}
-		if _, isComment := doc.Body.(*ast.CommentGroupNode); isComment {
+		switch doc.Body.(type) {
+		case *ast.CommentGroupNode, *ast.DirectiveNode:
+			// A %YAML directive comes out as a document of its own.
 			continue
 		}
 		ndocs++

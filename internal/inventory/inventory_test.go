@@ -381,6 +381,19 @@ func TestLoad_EmptyFilesAreEmptyInventories(t *testing.T) {
 	}
 }
 
+func TestParse_DocumentMarkersAndDirectives(t *testing.T) {
+	for _, body := range []string{
+		"%YAML 1.2\n---\nprocessors: [{id: p}]\n",
+		"--- # start\nprocessors: [{id: p}]\n...\n",
+		"processors: [{id: p}]\n...\n---\n",
+	} {
+		inv, err := Parse("d.yaml", []byte(body), testOpts)
+		if err != nil || len(inv.Processors) != 1 {
+			t.Errorf("%q: %v", body, err)
+		}
+	}
+}
+
 func TestLoad_DirectoryRecursiveAcrossFiles(t *testing.T) {
 	inv, err := Load([]string{"testdata/multi"}, testOpts)
 	if err != nil {
