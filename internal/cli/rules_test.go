@@ -1,0 +1,86 @@
+package cli
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+func TestRulesList(t *testing.T) {
+	code, out, stderr := run(t, "rules", "list")
+	if code != 0 {
+		t.Fatal(stderr)
+	}
+	for _, want := range []string{"holds 21 of the official 51 data items", "rd.testing.road_test", "connected.platform.charging", "vehicles_100k_testing*", "(criteria not in our sources)"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("rules list lacks %q", want)
+		}
+	}
+	code, out, _ = run(t, "rules", "list", "--format", "json")
+	var doc struct {
+		Items []struct {
+			ID string `json:"id"`
+		} `json:"items"`
+	}
+	if code != 0 || json.Unmarshal([]byte(out), &doc) != nil || len(doc.Items) != 22 {
+		t.Errorf("rules list --format json: exit %d, %d items (want 21 Guidelines items + general.personal_information)", code, len(doc.Items))
+	}
+}
+
+func TestRulesShow(t *testing.T) {
+	cases := map[string]string{
+		"rd.testing.road_test":          "vehicles_in_china >= 100000",
+		"vin_individuals_1m":            "outbound_individuals_ytd > 1000000",
+		"region_level":                  "none, county, prefecture, province, national",
+		"sa_individuals":                "100万人以上",
+		"vulnerability_report":          "open interpretation",
+		"guidelines-2026":               "Holds 21 of the official 51",
+		"small_volume":                  "computed by xborder, never claimed",
+		"sa_validity_years_before_2024": "inferred",
+	}
+	for id, want := range cases {
+		code, out, stderr := run(t, "rules", "show", id)
+		if code != 0 || !strings.Contains(out, want) {
+			t.Errorf("rules show %s: exit %d (%s); output lacks %q:\n%s", id, code, stderr, want, out)
+		}
+	}
+	if code, _, stderr := run(t, "rules", "show", "nope"); code != 2 || !strings.Contains(stderr, "nope") {
+		t.Errorf("unknown id: exit %d, %q", code, stderr)
+	}
+}
+
+func TestRulesDiffDraftTo2026(t *testing.T) {
+	code, out, stderr := run(t, "rules", "diff", "draft-2025", "guidelines-2026", "--format", "json")
+	if code != 0 {
+		t.Fatal(stderr)
+	}
+	var d struct {
+		Changes []struct{ Kind, What, ID, Detail string } `json:"changes"`
+	}
+	if err := json.Unmarshal([]byte(out), &d); err != nil {
+		t.Fatal(err)
+	}
+	has := func(kind, what, id string) bool {
+		for _, c := range d.Changes {
+			if c.Kind == kind && c.What == what && c.ID == id {
+				return true
+			}
+		}
+		return false
+	}
+	for _, w := range [][3]string{
+		{"added", "item", "rd.product_rd.battery"}, {"added", "item", "production.battery.manufacturing"}, {"added", "item", "ota.upgrade.battery"},
+		{"added", "criterion", "export_control_tech_point"}, {"added", "criterion", "dual_use_item"},
+		{"changed", "item", "rd.product_rd.design"}, {"added", "exemption", "vulnerability_report"},
+	} {
+		if !has(w[0], w[1], w[2]) {
+			t.Errorf("diff lacks %s %s %s", w[0], w[1], w[2])
+		}
+	}
+	if has("removed", "item", "rd.testing.road_test") {
+		t.Errorf("road test item wrongly reported removed")
+	}
+	if code, _, _ := run(t, "rules", "diff", "draft-2025"); code != 2 {
+		t.Errorf("diff with one argument: exit %d, want 2", code)
+	}
+}
