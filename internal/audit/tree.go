@@ -125,3 +125,15 @@ func NodeLocation(id compact.NodeID) (row uint64, level uint) {
 
 // NodeCount is the number of node hashes (level >= 1) stored with entry i.
 func NodeCount(i uint64) int { return bits.TrailingZeros64(i + 1) }
+
+// RangeRoot is the root of the tree of the given size from its compact range.
+func RangeRoot(size uint64, hs [][]byte) ([]byte, error) {
+	if size == 0 {
+		return EmptyRoot(), nil
+	}
+	r, err := rf.NewRange(0, size, hs)
+	if err != nil {
+		return nil, err
+	}
+	return r.GetRootHash(nil)
+}

@@ -1,0 +1,109 @@
+package postgres
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"net/url"
+	"os"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/xborder/xborder/internal/store"
+	"github.com/xborder/xborder/internal/store/storetest"
+)
+
+// testURL is the server for tests (.ci/run sets it); tests skip without it.
+func testURL(t testing.TB) string {
+	u := os.Getenv("XBORDER_TEST_POSTGRES")
+	if u == "" {
+		t.Skip("XBORDER_TEST_POSTGRES not set: skipping PostgreSQL tests")
+	}
+	return u
+}
+
+// freshSchema creates a schema of its own for one test and returns a URL
+// whose search_path selects it; the schema is dropped afterwards, so
+// parallel test packages never collide.
+func freshSchema(t testing.TB) string {
+	base := testURL(t)
+	b := make([]byte, 6)
+	rand.Read(b)
+	schema := "x_" + hex.EncodeToString(b)
+	conn, err := pgx.Connect(context.Background(), base)
+	if err != nil {
+		t.Fatalf("connect %s: %v", base, err)
+	}
+	defer conn.Close(context.Background())
+	if _, err := conn.Exec(context.Background(), "CREATE SCHEMA "+schema); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		c, err := pgx.Connect(context.Background(), base)
+		if err != nil {
+			return
+		}
+		defer c.Close(context.Background())
+		c.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
+	})
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+func factory(t *testing.T) *storetest.Harness {
+	u := freshSchema(t)
+	return &storetest.Harness{
+		Open: func(t *testing.T) store.Store {
+			st, err := store.Open(context.Background(), u)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { st.Close() })
+			return st
+		},
+		Exec: func(t *testing.T, q string, args ...any) error {
+			conn, err := pgx.Connect(context.Background(), u)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close(context.Background())
+			_, err = conn.Exec(context.Background(), q, args...)
+			return err
+		},
+		DropGuards:  "DROP TRIGGER audit_entries_guard ON audit_entries; DROP TRIGGER audit_checkpoints_guard ON audit_checkpoints",
+		Placeholder: func(n int) string { return fmt.Sprintf("$%d", n) },
+	}
+}
+
+func TestConformance(t *testing.T) {
+	testURL(t)
+	storetest.Run(t, factory)
+}
+
+func TestDurabilitySettings(t *testing.T) {
+	u := freshSchema(t)
+	st, err := Open(context.Background(), u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	cfg, _ := pgx.ParseConfig(u)
+	cfg.RuntimeParams["synchronous_commit"] = "on"
+	conn, err := pgx.ConnectConfig(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	var fsync string
+	if err := conn.QueryRow(context.Background(), "SHOW fsync").Scan(&fsync); err != nil || fsync != "on" {
+		t.Errorf("server fsync = %q (%v): commits are not durable on this server", fsync, err)
+	}
+}

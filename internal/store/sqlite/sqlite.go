@@ -1,0 +1,198 @@
+// Package sqlite is the embedded store backend (modernc.org/sqlite, no cgo).
+//
+// Durability: the database runs in WAL mode with synchronous=FULL, so a
+// commit returns only after the WAL is fsynced; a committed Update survives
+// a crash or kill -9. There is exactly one writer connection and writes use
+// BEGIN IMMEDIATE, which takes SQLite's write lock before the first read, so
+// a transaction that reads counts and writes them back is serialized against
+// every other writer, in this process or another one on the same file.
+// Readers use a separate pool and see WAL snapshots. Opening registers the
+// "sqlite" URL scheme: sqlite:PATH.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"sync"
+
+	_ "modernc.org/sqlite" // the database/sql driver "sqlite"
+
+	"github.com/xborder/xborder/internal/store"
+	"github.com/xborder/xborder/internal/store/sqlstore"
+)
+
+func init() {
+	store.Register("sqlite", func(ctx context.Context, url string) (store.Store, error) {
+		return Open(ctx, strings.TrimPrefix(strings.TrimPrefix(url, "sqlite:"), "//"))
+	})
+}
+
+// BusyTimeoutMS is how long a writer waits for another process's write lock.
+const BusyTimeoutMS = 10000
+
+// Open opens (creating if needed) the database file at path.
+func Open(ctx context.Context, path string) (*sqlstore.DB, error) {
+	b, err := openBackend(ctx, path)
+	if err != nil {
+		return nil, err
+	}
+	return sqlstore.Open(ctx, b, migrations)
+}
+
+func openBackend(ctx context.Context, path string) (*backend, error) {
+	if path == "" || strings.ContainsAny(path, "?#") {
+		return nil, store.Errorf(store.CodeInvalid, "sqlite path %q: want a file name without ? or #", path)
+	}
+	common := fmt.Sprintf("_pragma=busy_timeout(%d)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)", BusyTimeoutMS)
+	w, err := sql.Open("sqlite", path+"?"+common+"&_txlock=immediate")
+	if err != nil {
+		return nil, err
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	w.SetConnMaxIdleTime(0)
+	if err := w.PingContext(ctx); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	r, err := sql.Open("sqlite", path+"?"+common+"&_pragma=query_only(1)")
+	if err != nil {
+		w.Close()
+		return nil, err
+	}
+	r.SetMaxOpenConns(8)
+	r.SetMaxIdleConns(4)
+	return &backend{w: w, r: r, path: path}, nil
+}
+
+type backend struct {
+	w, r *sql.DB
+	path string
+}
+
+func (b *backend) Name() string              { return "sqlite" }
+func (b *backend) Dialect() sqlstore.Dialect { return sqlstore.SQLite }
+func (b *backend) Close() error {
+	return errors.Join(b.r.Close(), b.w.Close())
+}
+
+var placeholder = regexp.MustCompile(`\$(\d+)`)
+var rewritten sync.Map
+
+// rewrite turns $n placeholders into SQLite's ?n.
+func rewrite(q string) string {
+	if v, ok := rewritten.Load(q); ok {
+		return v.(string)
+	}
+	s := placeholder.ReplaceAllString(q, "?$1")
+	rewritten.Store(q, s)
+	return s
+}
+
+// MapError gives driver errors stable store codes.
+func (b *backend) MapError(err error) error {
+	if err == nil {
+		return nil
+	}
+	var se *store.Error
+	if errors.As(err, &se) {
+		return err
+	}
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "xborder: audit"):
+		return store.Wrap(store.CodeRetention, err, "refused by the audit log guard")
+	case strings.Contains(msg, "UNIQUE constraint failed"), strings.Contains(msg, "PRIMARY KEY"):
+		return store.Wrap(store.CodeConflict, err, "already exists")
+	case strings.Contains(msg, "database is locked"), strings.Contains(msg, "SQLITE_BUSY"):
+		return store.Wrap(store.CodeUnavailable, err, "database busy")
+	}
+	return err
+}
+
+func (b *backend) BeginWrite(ctx context.Context) (sqlstore.WriteConn, error) {
+	tx, err := b.w.BeginTx(ctx, nil) // BEGIN IMMEDIATE (_txlock)
+	if err != nil {
+		return nil, err
+	}
+	return &wconn{b: b, tx: tx}, nil
+}
+
+func (b *backend) BeginRead(ctx context.Context) (sqlstore.ReadConn, error) {
+	tx, err := b.r.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	return &rconn{tx: tx}, nil
+}
+
+type rows struct{ *sql.Rows }
+
+func (r rows) Close() { r.Rows.Close() }
+
+type rconn struct{ tx *sql.Tx }
+
+func (c *rconn) Query(ctx context.Context, q string, args ...any) (sqlstore.Rows, error) {
+	rs, err := c.tx.QueryContext(ctx, rewrite(q), args...)
+	if err != nil {
+		return nil, err
+	}
+	return rows{rs}, nil
+}
+
+func (c *rconn) End(ctx context.Context) error { return c.tx.Rollback() }
+
+type wconn struct {
+	b  *backend
+	tx *sql.Tx
+}
+
+func (c *wconn) Query(ctx context.Context, q string, args ...any) (sqlstore.Rows, error) {
+	rs, err := c.tx.QueryContext(ctx, rewrite(q), args...)
+	if err != nil {
+		return nil, err
+	}
+	return rows{rs}, nil
+}
+
+func (c *wconn) Exec(ctx context.Context, q string, args ...any) error {
+	_, err := c.tx.ExecContext(ctx, rewrite(q), args...)
+	return err
+}
+
+func (c *wconn) ExecCount(ctx context.Context, q string, args ...any) (int64, error) {
+	res, err := c.tx.ExecContext(ctx, rewrite(q), args...)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+func (c *wconn) ExecScript(ctx context.Context, script string) error {
+	_, err := c.tx.ExecContext(ctx, script)
+	return err
+}
+
+func (c *wconn) Savepoint(ctx context.Context, name string) error {
+	_, err := c.tx.ExecContext(ctx, "SAVEPOINT "+name)
+	return err
+}
+
+func (c *wconn) RollbackTo(ctx context.Context, name string) error {
+	_, err := c.tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT "+name+"; RELEASE SAVEPOINT "+name)
+	return err
+}
+
+func (c *wconn) Release(ctx context.Context, name string) error {
+	_, err := c.tx.ExecContext(ctx, "RELEASE SAVEPOINT "+name)
+	return err
+}
+
+func (c *wconn) Flush(context.Context) error    { return nil }
+func (c *wconn) Commit(context.Context) error   { return c.tx.Commit() }
+func (c *wconn) Rollback(context.Context) error { return c.tx.Rollback() }

@@ -1,0 +1,456 @@
+package sqlstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/transparency-dev/merkle/compact"
+
+	"github.com/xborder/xborder/internal/audit"
+	"github.com/xborder/xborder/internal/model"
+	"github.com/xborder/xborder/internal/store"
+)
+
+// wtx implements store.Tx. Counters that must stay gap-free (the state
+// version, the inventory version, check sequence numbers, the log's size and
+// right edge) live in the head row, read once after the lock is taken and
+// written back once at commit, so appends need no extra round trips.
+type wtx struct {
+	reader
+	c     WriteConn
+	h     head
+	wrote bool
+	sp    int
+}
+
+var _ store.Tx = (*wtx)(nil)
+
+func (t *wtx) loadHead(ctx context.Context) error {
+	h, err := t.readHead(ctx)
+	if err != nil {
+		return err
+	}
+	t.h = h
+	return nil
+}
+
+func (t *wtx) exec(ctx context.Context, q string, args ...any) error {
+	t.wrote = true
+	if err := t.c.Exec(ctx, q, args...); err != nil {
+		return t.db.b.MapError(err)
+	}
+	return nil
+}
+
+// finish writes the head back before commit.
+func (t *wtx) finish(ctx context.Context) error {
+	if !t.wrote {
+		return nil
+	}
+	err := t.c.Exec(ctx, `UPDATE head SET seq = $1, inv_version = $2, check_seq = $3, log_size = $4, log_range = $5, log_last_leaf = $6, log_last_ts = $7 WHERE id = 1`,
+		t.h.seq+1, t.h.invVersion, t.h.checkSeq, int64(t.h.tree.Size()), audit.EncodeRange(t.h.tree.Range()), t.h.tree.LastLeaf(), t.h.logLastTS)
+	if err != nil {
+		return t.db.b.MapError(err)
+	}
+	return nil
+}
+
+// Savepoint implements store.Tx.
+func (t *wtx) Savepoint(ctx context.Context, fn func(store.Tx) error) error {
+	t.sp++
+	name := fmt.Sprintf("sp%d", t.sp)
+	saved := t.h.clone()
+	savedWrote := t.wrote
+	if err := t.c.Savepoint(ctx, name); err != nil {
+		return t.db.b.MapError(err)
+	}
+	undo := func(cause error) error {
+		t.h = saved
+		t.wrote = savedWrote
+		if err := t.c.RollbackTo(ctx, name); err != nil {
+			// The transaction cannot go on; Update will fail and roll back.
+			return errors.Join(cause, store.Wrap(store.CodeInternal, t.db.b.MapError(err), "roll back savepoint"))
+		}
+		return cause
+	}
+	if err := fn(t); err != nil {
+		return undo(err)
+	}
+	if err := t.c.Release(ctx, name); err != nil {
+		return undo(t.db.b.MapError(err))
+	}
+	// Send pipelined writes now so that their errors belong to fn.
+	if err := t.c.Flush(ctx); err != nil {
+		return undo(t.db.b.MapError(err))
+	}
+	return nil
+}
+
+// The head-backed reads see this transaction's own changes.
+
+func (t *wtx) InventoryVersion(context.Context) (int64, error) { return t.h.invVersion, nil }
+func (t *wtx) LogSize(context.Context) (uint64, error)         { return t.h.tree.Size(), nil }
+func (t *wtx) LogHead(context.Context) (uint64, []byte, []byte, error) {
+	return t.h.tree.Size(), audit.EncodeRange(t.h.tree.Range()), t.h.tree.LastLeaf(), nil
+}
+
+// Inventory must report the in-transaction version too.
+func (t *wtx) Inventory(ctx context.Context) (*store.Inventory, error) {
+	inv, err := t.reader.Inventory(ctx)
+	if err != nil {
+		return nil, err
+	}
+	inv.Version = t.h.invVersion
+	return inv, nil
+}
+
+// ---- inventory ----
+
+func (t *wtx) PutInventory(ctx context.Context, inv *model.Inventory) (int64, error) {
+	if len(inv.Transfers) > 0 {
+		return 0, store.Errorf(store.CodeInvalid, "an inventory to store cannot hold transfers: transfers are recorded only by checks")
+	}
+	seen := map[string]bool{}
+	check := func(kind, id string) error {
+		if id == "" {
+			return store.Errorf(store.CodeInvalid, "%s without an id", kind)
+		}
+		if seen[kind+"\x00"+id] {
+			return store.Errorf(store.CodeInvalid, "duplicate %s id %q", kind, id)
+		}
+		seen[kind+"\x00"+id] = true
+		return nil
+	}
+	for _, q := range []string{`DELETE FROM processors`, `DELETE FROM assets`, `DELETE FROM approvals`} {
+		if err := t.exec(ctx, q); err != nil {
+			return 0, err
+		}
+	}
+	for i, p := range inv.Processors {
+		if err := check("processor", p.ID); err != nil {
+			return 0, err
+		}
+		doc, err := encodeJSON(p)
+		if err != nil {
+			return 0, err
+		}
+		if err := t.exec(ctx, `INSERT INTO processors (id, ord, doc) VALUES ($1, $2, $3)`, p.ID, i, doc); err != nil {
+			return 0, err
+		}
+	}
+	for i, a := range inv.Assets {
+		if err := check("asset", a.ID); err != nil {
+			return 0, err
+		}
+		doc, err := encodeAsset(a)
+		if err != nil {
+			return 0, err
+		}
+		if err := t.exec(ctx, `INSERT INTO assets (id, ord, doc) VALUES ($1, $2, $3)`, a.ID, i, doc); err != nil {
+			return 0, err
+		}
+	}
+	for i, a := range inv.Approvals {
+		if err := check("approval", a.ID); err != nil {
+			return 0, err
+		}
+		doc, err := encodeJSON(a)
+		if err != nil {
+			return 0, err
+		}
+		if err := t.exec(ctx, `INSERT INTO approvals (id, ord, doc) VALUES ($1, $2, $3)`, a.ID, i, doc); err != nil {
+			return 0, err
+		}
+	}
+	t.h.invVersion++
+	return t.h.invVersion, nil
+}
+
+func (t *wtx) PutApproval(ctx context.Context, a *model.Approval) (int64, error) {
+	if a == nil || a.ID == "" {
+		return 0, store.Errorf(store.CodeInvalid, "approval without an id")
+	}
+	doc, err := encodeJSON(a)
+	if err != nil {
+		return 0, err
+	}
+	err = t.exec(ctx, `INSERT INTO approvals (id, ord, doc) VALUES ($1, (SELECT COALESCE(MAX(ord), -1) + 1 FROM approvals), $2)
+		ON CONFLICT (id) DO UPDATE SET doc = excluded.doc`, a.ID, doc)
+	if err != nil {
+		return 0, err
+	}
+	t.h.invVersion++
+	return t.h.invVersion, nil
+}
+
+func (t *wtx) DeleteApproval(ctx context.Context, id string) (int64, error) {
+	t.wrote = true
+	n, err := t.c.ExecCount(ctx, `DELETE FROM approvals WHERE id = $1`, id)
+	if err != nil {
+		return 0, t.db.b.MapError(err)
+	}
+	if n == 0 {
+		return 0, store.Errorf(store.CodeNotFound, "approval %q not found", id)
+	}
+	t.h.invVersion++
+	return t.h.invVersion, nil
+}
+
+// ---- checks ----
+
+func (t *wtx) RecordCheck(ctx context.Context, rec *store.CheckRecord) (int64, error) {
+	if rec.Decision != store.DecisionAllow && rec.Decision != store.DecisionDeny {
+		return 0, store.Errorf(store.CodeInvalid, "decision %q: want allow or deny", rec.Decision)
+	}
+	if rec.Counted && rec.Decision != store.DecisionAllow {
+		return 0, store.Errorf(store.CodeInvalid, "a denied transfer cannot be counted")
+	}
+	if !rec.Transfer.Date.Valid() {
+		return 0, store.Errorf(store.CodeInvalid, "check of transfer %q has no date", rec.Transfer.ID)
+	}
+	doc, err := encodeJSON(&rec.Transfer)
+	if err != nil {
+		return 0, store.Wrap(store.CodeInvalid, err, "encode transfer")
+	}
+	var resp []byte
+	if len(rec.Response) > 0 {
+		resp = rec.Response
+	}
+	seq := t.h.checkSeq + 1
+	err = t.exec(ctx, `INSERT INTO checks (seq, transfer_id, processor, day, decision, counted, backfill, actor, log_index, at, transfer, response)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+		seq, rec.Transfer.ID, rec.Transfer.Processor, int64(rec.Transfer.Date), rec.Decision, rec.Counted, rec.Backfill, rec.Actor,
+		int64(rec.LogIndex), rec.At.UnixNano(), doc, resp)
+	if err != nil {
+		return 0, err
+	}
+	t.h.checkSeq = seq
+	rec.Seq = seq
+	return seq, nil
+}
+
+// ---- counters ----
+
+func (t *wtx) AddTotals(ctx context.Context, year int, processor string, d model.Counts) error {
+	if processor == "" {
+		return store.Errorf(store.CodeInvalid, "totals without a processor")
+	}
+	if d.Individuals < 0 || d.SensitiveIndividuals < 0 {
+		return store.Errorf(store.CodeInvalid, "negative counts cannot be added")
+	}
+	var unknown int64
+	if d.Unknown {
+		unknown = 1
+	}
+	return t.exec(ctx, `INSERT INTO year_totals (year, processor, individuals, sensitive, unknown) VALUES ($1, $2, $3, $4, $5)
+		ON CONFLICT (year, processor) DO UPDATE SET individuals = year_totals.individuals + excluded.individuals,
+		sensitive = year_totals.sensitive + excluded.sensitive, unknown = year_totals.unknown + excluded.unknown`,
+		year, processor, d.Individuals, d.SensitiveIndividuals, unknown)
+}
+
+func (t *wtx) AddApprovalUsage(ctx context.Context, id string, n int64) error {
+	if id == "" || n < 0 {
+		return store.Errorf(store.CodeInvalid, "approval usage needs an id and a non-negative count")
+	}
+	return t.exec(ctx, `INSERT INTO approval_usage (approval, individuals) VALUES ($1, $2)
+		ON CONFLICT (approval) DO UPDATE SET individuals = approval_usage.individuals + excluded.individuals`, id, n)
+}
+
+func (t *wtx) PutIdempotency(ctx context.Context, rec store.IdempotencyRecord) error {
+	if rec.Key == "" {
+		return store.Errorf(store.CodeInvalid, "empty idempotency key")
+	}
+	resp := rec.Response
+	if resp == nil {
+		resp = []byte{}
+	}
+	return t.exec(ctx, `INSERT INTO idempotency (k, req_hash, response, at) VALUES ($1, $2, $3, $4)`, rec.Key, rec.RequestHash, resp, rec.At.UnixNano())
+}
+
+func (t *wtx) PurgeIdempotency(ctx context.Context, before time.Time) (int64, error) {
+	t.wrote = true
+	n, err := t.c.ExecCount(ctx, `DELETE FROM idempotency WHERE at < $1`, before.UnixNano())
+	return n, t.db.b.MapError(err)
+}
+
+// ---- auth ----
+
+func (t *wtx) CreateToken(ctx context.Context, rec store.TokenRecord) error {
+	if !store.ValidRole(rec.Role) {
+		return store.Errorf(store.CodeInvalid, "role %q: want one of %s", rec.Role, strings.Join(store.Roles, ", "))
+	}
+	if len(rec.Hash) != 32 {
+		return store.Errorf(store.CodeInvalid, "token hash of %d bytes: store SHA-256 hashes only (store.TokenHash)", len(rec.Hash))
+	}
+	return t.exec(ctx, `INSERT INTO tokens (hash, role, name, created) VALUES ($1, $2, $3, $4)`, rec.Hash, rec.Role, rec.Name, rec.Created.UnixNano())
+}
+
+// ---- audit ----
+
+func (t *wtx) AppendAudit(ctx context.Context, entries ...audit.Entry) ([]uint64, error) {
+	out := make([]uint64, 0, len(entries))
+	for _, e := range entries {
+		// The log's times never go backwards, so retention can be decided
+		// by index (and two servers with skewed clocks stay ordered).
+		ts := e.Time.UnixNano()
+		if ts < t.h.logLastTS {
+			ts = t.h.logLastTS
+			e.Time = time.Unix(0, ts)
+		}
+		i := t.h.tree.Size()
+		data, err := audit.Encode(i, t.h.tree.LastLeaf(), e)
+		if err != nil {
+			return out, store.Wrap(store.CodeInvalid, err, "audit entry %d", i)
+		}
+		leaf := audit.LeafHash(data)
+		// Compute on a copy: if the insert fails, the tree stays as it was.
+		next := t.h.tree.Clone()
+		nodes := next.Append(leaf)
+		if nodes == nil {
+			nodes = []byte{}
+		}
+		if err := t.exec(ctx, `INSERT INTO audit_entries (idx, ts, data, leaf, nodes) VALUES ($1, $2, $3, $4, $5)`,
+			int64(i), ts, data, leaf, nodes); err != nil {
+			return out, err
+		}
+		t.h.tree = next
+		t.h.logLastTS = ts
+		out = append(out, i)
+	}
+	return out, nil
+}
+
+func (t *wtx) registerKey(ctx context.Context, vkey, skey string, active bool, now time.Time) (string, error) {
+	id, err := audit.VerifierKeyID(vkey)
+	if err != nil {
+		return "", store.Wrap(store.CodeInvalid, err, "register key")
+	}
+	var sk any
+	if skey != "" {
+		sk = skey
+	}
+	err = t.exec(ctx, `INSERT INTO audit_keys (id, vkey, skey, active, created) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING`,
+		id, vkey, sk, active, now.UnixNano())
+	return id, err
+}
+
+func (t *wtx) SignCheckpoint(ctx context.Context, s *audit.Signer, now time.Time) (audit.SignedCheckpoint, error) {
+	size := t.h.tree.Size()
+	if cp, err := t.CheckpointAt(ctx, size); err == nil {
+		return cp, nil
+	} else if !isNotFound(err) {
+		return cp, err
+	}
+	origin, err := t.Origin(ctx)
+	if err != nil {
+		return audit.SignedCheckpoint{}, err
+	}
+	if _, err := t.registerKey(ctx, s.VerifierKey(), "", false, now); err != nil {
+		return audit.SignedCheckpoint{}, err
+	}
+	sc, err := s.SignCheckpoint(audit.Checkpoint{Origin: origin, Size: size, Root: t.h.tree.Root()})
+	if err != nil {
+		return sc, err
+	}
+	err = t.exec(ctx, `INSERT INTO audit_checkpoints (size, ts, root, key_id, note) VALUES ($1, $2, $3, $4, $5)`,
+		int64(size), now.UnixNano(), sc.Root, s.KeyID(), string(sc.Note))
+	return sc, err
+}
+
+func (t *wtx) ArchiveAudit(ctx context.Context, s *audit.Signer, to uint64, now time.Time) (audit.ArchiveRecord, error) {
+	var rec audit.ArchiveRecord
+	var from int64
+	var count int64
+	if err := t.one(ctx, `SELECT COALESCE(MAX(to_idx), 0), COUNT(*) FROM audit_archives`, nil, &from, &count); err != nil {
+		return rec, t.mapErr(err, "read archive records")
+	}
+	size := t.h.tree.Size()
+	if to <= uint64(from) || to > size {
+		return rec, store.Errorf(store.CodeInvalid, "archive up to %d: entries before %d are already archived and the log has %d", to, from, size)
+	}
+	cutoff := audit.RetentionCutoff(now)
+	var young int64 = -1
+	if err := t.one(ctx, `SELECT COALESCE(MIN(idx), -1) FROM audit_entries WHERE idx >= $1 AND idx < $2 AND ts >= $3`,
+		[]any{from, int64(to), cutoff.UnixNano()}, &young); err != nil {
+		return rec, t.mapErr(err, "check retention")
+	}
+	if young >= 0 {
+		return rec, store.Errorf(store.CodeRetention, "entry %d is younger than %d years (logged on or after %s): it cannot be archived",
+			young, audit.RetentionYears, cutoff.Format(time.RFC3339))
+	}
+	ids := compact.RangeNodes(0, to, nil)
+	hs, err := t.ReadNodes(ctx, ids)
+	if err != nil {
+		return rec, err
+	}
+	root, err := audit.RangeRoot(to, hs)
+	if err != nil {
+		return rec, store.Wrap(store.CodeInternal, err, "archive")
+	}
+	origin, err := t.Origin(ctx)
+	if err != nil {
+		return rec, err
+	}
+	rec = audit.ArchiveRecord{Origin: origin, From: uint64(from), To: to, Time: now.UTC(), Before: cutoff, Range: hs, Root: root}
+	note, err := s.Sign(rec.Body())
+	if err != nil {
+		return rec, err
+	}
+	if _, err := t.registerKey(ctx, s.VerifierKey(), "", false, now); err != nil {
+		return rec, err
+	}
+	if err := t.exec(ctx, `INSERT INTO audit_archives (seq, from_idx, to_idx, before_ts, at, note) VALUES ($1, $2, $3, $4, $5, $6)`,
+		count+1, from, int64(to), cutoff.UnixNano(), now.UnixNano(), string(note)); err != nil {
+		return rec, err
+	}
+	if err := t.exec(ctx, `UPDATE audit_entries SET data = NULL WHERE idx >= $1 AND idx < $2 AND data IS NOT NULL`, from, int64(to)); err != nil {
+		return rec, err
+	}
+	return rec, nil
+}
+
+func (t *wtx) SigningKey(ctx context.Context, now time.Time) (*audit.Signer, error) {
+	var skey string
+	err := t.one(ctx, `SELECT skey FROM audit_keys WHERE active AND skey IS NOT NULL ORDER BY created DESC, id LIMIT 1`, nil, &skey)
+	if err == nil {
+		return audit.NewSigner(skey)
+	}
+	if !isNotFound(err) {
+		return nil, t.mapErr(err, "read signing key")
+	}
+	return t.newKey(ctx, now)
+}
+
+func (t *wtx) RotateSigningKey(ctx context.Context, now time.Time) (*audit.Signer, error) {
+	if err := t.exec(ctx, `UPDATE audit_keys SET active = $1 WHERE active`, false); err != nil {
+		return nil, err
+	}
+	return t.newKey(ctx, now)
+}
+
+func (t *wtx) newKey(ctx context.Context, now time.Time) (*audit.Signer, error) {
+	origin, err := t.Origin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	skey, vkey, err := audit.GenerateKey(origin)
+	if err != nil {
+		return nil, err
+	}
+	s, err := audit.NewSigner(skey)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := t.registerKey(ctx, vkey, skey, true, now); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+func (t *wtx) AddVerifierKey(ctx context.Context, vkey string, now time.Time) error {
+	_, err := t.registerKey(ctx, vkey, "", false, now)
+	return err
+}
