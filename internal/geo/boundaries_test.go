@@ -62,6 +62,7 @@ func TestLoadBoundariesPrefecturePolygons(t *testing.T) {
 func TestUserGridMatchesExact(t *testing.T) {
 	for _, name := range []string{"prefectures.geojson", "provinces.geojson"} {
 		l := loadTestdata(t, name, WGS84)
+		l.fineAfter = 1
 		rng := rand.New(rand.NewPCG(11, 12))
 		for range 50000 {
 			lon, lat := 101+rng.Float64()*21, 21+rng.Float64()*21
@@ -284,6 +285,7 @@ func FuzzReadBoundaries(f *testing.F) {
 			}
 			return
 		}
+		l.fineAfter = 1
 		rng := rand.New(rand.NewPCG(uint64(len(data)), 1))
 		g := &l.grid
 		for range 200 {

@@ -9,29 +9,45 @@ import (
 // bounding box with square cells (0.25 degrees for China). A level-1 cell that
 // no boundary segment touches, and whose whole area takes one prefecture,
 // answers directly. Any other cell gets a 16x16 block of subcells (about
-// 1.6 km for China), built on first use: a subcell no segment touches answers
-// directly when its prefecture is settled for the whole subcell, or says which
-// seed set decides; only subcells a boundary crosses run the full exact test.
+// 1.6 km for China), built on first use; a subcell a boundary touches gets in
+// turn an 8x8 block of fine cells (about 200 m), also built on first use.
+// A cell no segment touches answers directly when its prefecture is settled
+// for the whole cell, or says which seed set decides; only fine cells a
+// boundary crosses run the full exact test.
 // Every shortcut is exact: "no segment touches the closed cell" means the
 // even-odd test gives the same answer everywhere in it, and seed uniformity is
 // proved by the triangle inequality (see seedSet.uniformWithin).
 
 const (
-	subBits  = 4
-	subN     = 1 << subBits // subcells per side
+	subN     = 16 // subcells per side of a level-1 cell
+	fineN    = 8  // fine cells per side of a subcell
 	blockBit = uint32(1) << 31
 
-	// Subcell values: below seedFlag a result index; seedFlag|s means "the
-	// nearest seed of set s decides"; slowFull means "run the exact test".
+	// Cell values: below seedFlag a result index; seedFlag|s (below
+	// fineFlag) means "the nearest seed of set s decides"; in a block,
+	// fineFlag|k means "see fine block k"; in a fine block, slowFull means
+	// "run the exact test".
 	seedFlag = uint16(0x8000)
+	fineFlag = uint16(0xC000)
 	slowFull = uint16(0xFFFF)
+	maxSets  = int(fineFlag - seedFlag)
 
 	// rasterEps widens segments when marking cells, so floating-point
 	// rounding at cell edges can only mark too much, never too little.
 	rasterEps = 1e-9
 )
 
-type block [subN * subN]uint16
+// block holds the subcells of one level-1 cell and, lazily, the fine blocks
+// of its boundary subcells.
+type block struct {
+	cells    [subN * subN]uint16
+	fine     []atomic.Pointer[fineBlock]
+	hits     []atomic.Uint32 // exact lookups so far in each fine block's subcell
+	fineCell []uint8         // subcell of each fine block
+	fineSegs [][]int32 // segments touching each of those subcells
+}
+
+type fineBlock [fineN * fineN]uint16
 
 type grid struct {
 	ox, oy   float64 // origin
@@ -178,50 +194,125 @@ func (l *Locator) block(bi uint32) *block {
 	return g.blocks[bi].Load()
 }
 
+// cellOrigin returns the south-west corner of level-1 cell c.
+func (g *grid) cellOrigin(c int) (float64, float64) {
+	return g.ox + float64(c%g.nx)*g.cell, g.oy + float64(c/g.nx)*g.cell
+}
+
 func (l *Locator) buildBlock(bi uint32) *block {
 	g := &l.grid
-	c := int(g.blockCell[bi])
-	ix, iy := c%g.nx, c/g.nx
-	x0 := g.ox + float64(ix)*g.cell
-	y0 := g.oy + float64(iy)*g.cell
-	sub := g.cell / subN
-
-	var boundary [subN * subN]bool
-	segs := g.segIdx[g.segStart[bi]:g.segStart[bi+1]]
-	for _, si := range segs {
-		rasterize(g.segs[si], x0, y0, sub, subN, subN, func(sx, sy int) { boundary[sy*subN+sx] = true })
-	}
-	// A cell no segment touches has one class throughout: classify it once.
-	whole := slowFull
-	if len(segs) == 0 {
-		whole = l.classify(x0+g.cell/2, y0+g.cell/2)
-	}
+	x0, y0 := g.cellOrigin(int(g.blockCell[bi]))
 	b := new(block)
-	for sy := 0; sy < subN; sy++ {
-		cy := y0 + (float64(sy)+0.5)*sub
-		r := angularRadius(0, cy, sub/2, sub/2)
-		for sx := 0; sx < subN; sx++ {
-			k := sy*subN + sx
-			if boundary[k] {
-				b[k] = slowFull
-				continue
-			}
-			cx := x0 + (float64(sx)+0.5)*sub
-			cls := whole
-			if cls == slowFull {
-				cls = l.classify(cx, cy)
-			}
-			if cls < seedFlag {
-				b[k] = cls
-				continue
-			}
-			p := newProbe(cx, cy)
-			if res, uniform := l.seedSets[cls&^seedFlag].uniformWithin(&p, r); uniform {
-				b[k] = res
-			} else {
-				b[k] = cls
+	cellSegs := l.fillCells(x0, y0, g.cell/subN, subN, g.segIdx[g.segStart[bi]:g.segStart[bi+1]], b.cells[:])
+	for k, segs := range cellSegs {
+		if len(segs) == 0 {
+			continue
+		}
+		b.cells[k] = fineFlag | uint16(len(b.fineCell))
+		b.fineCell = append(b.fineCell, uint8(k))
+		b.fineSegs = append(b.fineSegs, segs)
+	}
+	b.fine = make([]atomic.Pointer[fineBlock], len(b.fineCell))
+	b.hits = make([]atomic.Uint32, len(b.fineCell))
+	return b
+}
+
+// fineAfter is how many exact lookups a boundary subcell serves before its
+// fine block is built. Building one costs about as much as a few dozen exact
+// lookups, so sparse input (a point here and there) never pays for it, while
+// dense input (a fleet in one city) builds it early and then answers from it.
+const fineAfter = 32
+
+// fineBlock returns fine block k of block b (level-1 cell c), or nil while
+// the subcell has served fewer than l.fineAfter lookups.
+func (l *Locator) fineBlock(b *block, c int, k uint16) *fineBlock {
+	if fb := b.fine[k].Load(); fb != nil {
+		return fb
+	}
+	if b.hits[k].Add(1) < l.fineAfter {
+		return nil
+	}
+	g := &l.grid
+	x0, y0 := g.cellOrigin(c)
+	sub := g.cell / subN
+	sc := int(b.fineCell[k])
+	fx0 := x0 + float64(sc%subN)*sub
+	fy0 := y0 + float64(sc/subN)*sub
+	fb := new(fineBlock)
+	cellSegs := l.fillCells(fx0, fy0, sub/fineN, fineN, b.fineSegs[k], fb[:])
+	for i, segs := range cellSegs {
+		if len(segs) > 0 {
+			fb[i] = slowFull
+		}
+	}
+	if b.fine[k].CompareAndSwap(nil, fb) {
+		return fb
+	}
+	return b.fine[k].Load()
+}
+
+// fillCells classifies the n x n cells of size cs whose south-west corner is
+// (x0, y0). It returns, per cell, the segments (from segs) that touch it;
+// cells with none get their value in out, the others are left for the caller.
+// Cells connected through untouched cells lie in one face of the boundary
+// arrangement and share a class, so the exact test runs once per face.
+func (l *Locator) fillCells(x0, y0, cs float64, n int, segs []int32, out []uint16) [][]int32 {
+	g := &l.grid
+	cellSegs := make([][]int32, n*n)
+	for _, si := range segs {
+		rasterize(g.segs[si], x0, y0, cs, n, n, func(cx, cy int) {
+			k := cy*n + cx
+			cellSegs[k] = append(cellSegs[k], si)
+		})
+	}
+	const unset = -1
+	class := make([]int32, n*n)
+	for i := range class {
+		class[i] = unset
+	}
+	stack := make([]int, 0, n*n)
+	for start := range class {
+		if class[start] != unset || len(cellSegs[start]) > 0 {
+			continue
+		}
+		cls := int32(l.classify(x0+(float64(start%n)+0.5)*cs, y0+(float64(start/n)+0.5)*cs))
+		class[start] = cls
+		stack = append(stack[:0], start)
+		for len(stack) > 0 {
+			k := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			x, y := k%n, k/n
+			for _, d := range [4][2]int{{1, 0}, {-1, 0}, {0, 1}, {0, -1}} {
+				nx, ny := x+d[0], y+d[1]
+				if nx < 0 || ny < 0 || nx >= n || ny >= n {
+					continue
+				}
+				nk := ny*n + nx
+				if class[nk] == unset && len(cellSegs[nk]) == 0 {
+					class[nk] = cls
+					stack = append(stack, nk)
+				}
 			}
 		}
 	}
-	return b
+	for y := 0; y < n; y++ {
+		cy := y0 + (float64(y)+0.5)*cs
+		r := angularRadius(0, cy, cs/2, cs/2) // depends on latitude only
+		for x := 0; x < n; x++ {
+			k := y*n + x
+			if class[k] == unset {
+				continue
+			}
+			cls := uint16(class[k])
+			out[k] = cls
+			if cls < seedFlag {
+				continue
+			}
+			p := newProbe(x0+(float64(x)+0.5)*cs, cy)
+			if res, uniform := l.seedSets[cls&^seedFlag].uniformWithin(&p, r); uniform {
+				out[k] = res
+			}
+		}
+	}
+	return cellSegs
 }

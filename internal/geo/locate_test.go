@@ -181,9 +181,14 @@ func TestDefaultIsShared(t *testing.T) {
 	}
 }
 
-// Every shortcut of the grid must agree with the exact tests.
+// Every shortcut of the grid must agree with the exact tests. A fresh
+// locator that builds fine blocks on first use, so they are checked too.
 func TestGridMatchesExact(t *testing.T) {
-	l := mustDefault(t)
+	l, err := loadDefault()
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.fineAfter = 1
 	rng := rand.New(rand.NewPCG(1, 2))
 	check := func(lon, lat float64) {
 		t.Helper()
@@ -191,25 +196,29 @@ func TestGridMatchesExact(t *testing.T) {
 			t.Fatalf("Locate(%v, %v) = %+v, exact test gives %+v", lon, lat, got, want)
 		}
 	}
-	for range 100000 {
+	for range 50000 {
 		check(72+rng.Float64()*65, 15+rng.Float64()*40)
 	}
-	for _, p := range clusterPoints(rng, 100000) {
+	for _, p := range clusterPoints(rng, 50000) {
 		check(p[0], p[1])
 	}
-	// Points within a few metres of boundary segments, where the grid defers.
+	// Points within tens of metres of boundary segments, where the grid
+	// defers to fine blocks or the exact test.
 	segs := l.grid.segs
-	for range 100000 {
+	for range 2000 {
 		s := segs[rng.IntN(len(segs))]
-		t := rng.Float64()
-		check(s.a.x+(s.b.x-s.a.x)*t+rng.NormFloat64()*1e-4, s.a.y+(s.b.y-s.a.y)*t+rng.NormFloat64()*1e-4)
+		for range 25 {
+			t := rng.Float64()
+			check(s.a.x+(s.b.x-s.a.x)*t+rng.NormFloat64()*3e-4, s.a.y+(s.b.y-s.a.y)*t+rng.NormFloat64()*3e-4)
+		}
 	}
-	// Subcell and cell corners, where rounding decides which cell a point is in.
+	// Corners of cells, subcells and fine cells, where rounding decides
+	// which cell a point is in.
 	g := &l.grid
 	for range 20000 {
-		ix, iy := rng.IntN(g.nx*subN), rng.IntN(g.ny*subN)
-		x := g.ox + float64(ix)*g.cell/subN
-		y := g.oy + float64(iy)*g.cell/subN
+		ix, iy := rng.IntN(g.nx*subN*fineN), rng.IntN(g.ny*subN*fineN)
+		x := g.ox + float64(ix)*g.cell/(subN*fineN)
+		y := g.oy + float64(iy)*g.cell/(subN*fineN)
 		check(x, y)
 		check(math.Nextafter(x, -1000), math.Nextafter(y, -1000))
 	}
@@ -220,6 +229,7 @@ func TestLocateConcurrent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	l.fineAfter = 1
 	var wg sync.WaitGroup
 	errs := make(chan string, 4)
 	for w := range 4 {

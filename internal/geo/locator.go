@@ -79,6 +79,9 @@ type Locator struct {
 	grid     grid
 	approx   bool
 	desc     string
+	// fineAfter is the grid's build threshold for fine blocks (see the
+	// constant); tests set it to 1 to exercise fine blocks everywhere.
+	fineAfter uint32
 }
 
 // Locate returns where a WGS-84 position (degrees) falls. Non-finite input is
@@ -99,11 +102,27 @@ func (l *Locator) Locate(lon, lat float64) Location {
 	if b == nil {
 		b = l.block(e &^ blockBit)
 	}
-	sx := min(int((fx-float64(ix))*subN), subN-1)
-	sy := min(int((fy-float64(iy))*subN), subN-1)
-	v := b[sy*subN+sx]
+	fx, fy = (fx-float64(ix))*subN, (fy-float64(iy))*subN
+	sx, sy := min(int(fx), subN-1), min(int(fy), subN-1)
+	v := b.cells[sy*subN+sx]
 	if v < seedFlag {
 		return l.results[v]
+	}
+	if v >= fineFlag {
+		k := v &^ fineFlag
+		fb := b.fine[k].Load()
+		if fb == nil {
+			fb = l.fineBlock(b, iy*g.nx+ix, k)
+		}
+		if fb == nil {
+			return l.results[l.resolve(lon, lat, slowFull)]
+		}
+		fx := min(int((fx-float64(sx))*fineN), fineN-1)
+		fy := min(int((fy-float64(sy))*fineN), fineN-1)
+		v = fb[fy*fineN+fx]
+		if v < seedFlag {
+			return l.results[v]
+		}
 	}
 	return l.results[l.resolve(lon, lat, v)]
 }
@@ -166,7 +185,7 @@ type builder struct {
 }
 
 func newBuilder() *builder {
-	l := &Locator{results: []Location{{}}}
+	l := &Locator{results: []Location{{}}, fineAfter: fineAfter}
 	return &builder{l: l, index: map[Location]uint16{{}: 0}}
 }
 
@@ -183,9 +202,12 @@ func (b *builder) result(loc Location) (uint16, error) {
 	return i, nil
 }
 
-func (b *builder) seedSet(s []seed) uint16 {
+func (b *builder) seedSet(s []seed) (uint16, error) {
+	if len(b.l.seedSets) >= maxSets {
+		return 0, errors.New("too many seed sets")
+	}
 	b.l.seedSets = append(b.l.seedSets, newSeedSet(s))
-	return seedFlag | uint16(len(b.l.seedSets)-1)
+	return seedFlag | uint16(len(b.l.seedSets)-1), nil
 }
 
 func mainlandLocation(code string) Location {
@@ -332,15 +354,21 @@ func loadDefault() (*Locator, error) {
 		if len(s) == 0 {
 			return nil, fmt.Errorf("provinces: no GeoNames place in province %s", code)
 		}
+		set, err := b.seedSet(s)
+		if err != nil {
+			return nil, err
+		}
 		provSegs = append(provSegs, featureSegments(f.polygons))
-		provOut = append(provOut, b.seedSet(s))
+		provOut = append(provOut, set)
 	}
 	for _, p := range sortedKeys(seeds) {
 		all = append(all, seeds[p]...)
 	}
 	// A point inside the outline but in no province polygon (the two sources
 	// disagree along coasts and borders) takes the nearest place of any province.
-	l.fallback = b.seedSet(all)
+	if l.fallback, err = b.seedSet(all); err != nil {
+		return nil, err
+	}
 	l.steps = []step{
 		{layer: buildLayer(sarSegs), out: sarOut},
 		{layer: buildLayer(cnSegs), gate: true},
@@ -470,8 +498,9 @@ func ReadBoundaries(name string, data []byte, crs CRS) (*Locator, error) {
 			return s, nil
 		}
 		if s := seeds[p]; len(s) > 0 {
-			sets[p] = b.seedSet(s)
-			return sets[p], nil
+			set, err := b.seedSet(s)
+			sets[p] = set
+			return set, err
 		}
 		// With prefecture polygons present, a point in a province but in no
 		// prefecture has no prefecture, except in a municipality, which is one.
