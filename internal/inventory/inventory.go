@@ -92,7 +92,7 @@ var ComputedExemptions = []string{"no_pi_no_important_data", "small_volume"}
 // wrapped as bad input (exit 2).
 func Load(paths []string, opts Options) (*model.Inventory, error) {
 	errs := newErrList()
-	files, err := expand(paths, errs)
+	files, err := expand(paths, errs, opts.MaxErrors)
 	if err != nil {
 		return nil, err
 	}
@@ -138,7 +138,7 @@ func unwrapPathErr(err error) error {
 // depth, in lexical order; a file named directly is read whatever its
 // extension. The same file reached twice is read once, since loading it
 // twice could only produce duplicate-id errors.
-func expand(paths []string, errs *errList) ([]string, error) {
+func expand(paths []string, errs *errList, maxErrors int) ([]string, error) {
 	var out []string
 	seen := map[string]bool{}
 	add := func(f string) {
@@ -171,11 +171,14 @@ func expand(paths []string, errs *errList) ([]string, error) {
 				return nil
 			}
 			// A symlink to a file counts; symlinked directories are not
-			// followed (WalkDir does not), which avoids loops.
+			// followed (WalkDir does not), which avoids loops. Devices and
+			// pipes named *.yaml are not read: reading one could block.
 			if de.Type()&fs.ModeSymlink != 0 {
-				if st, err := os.Stat(path); err != nil || st.IsDir() {
+				if st, err := os.Stat(path); err != nil || !st.Mode().IsRegular() {
 					return nil
 				}
+			} else if !de.Type().IsRegular() {
+				return nil
 			}
 			found = append(found, path)
 			return nil
@@ -193,7 +196,7 @@ func expand(paths []string, errs *errList) ([]string, error) {
 		}
 	}
 	if !errs.empty() {
-		return nil, errs.result(0)
+		return nil, errs.result(maxErrors)
 	}
 	return out, nil
 }

@@ -422,6 +422,32 @@ func TestLoad_DirectoryRecursiveAcrossFiles(t *testing.T) {
 	}
 }
 
+func TestLoad_SymlinksInDirectories(t *testing.T) {
+	dir := t.TempDir()
+	outside := t.TempDir()
+	target := filepath.Join(outside, "p.yaml")
+	if err := os.WriteFile(target, []byte("processors: [{id: linked}]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(outside, "q.yaml"), []byte("processors: [{id: q}]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(target, filepath.Join(dir, "link.yaml")); err != nil {
+		t.Skip("no symlinks here:", err)
+	}
+	if err := os.Symlink(outside, filepath.Join(dir, "linked-dir.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	inv, err := Load([]string{dir}, testOpts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The file link is read; the directory link (even named *.yaml) is not followed.
+	if len(inv.Processors) != 1 || inv.Processors[0].ID != "linked" {
+		t.Errorf("processors %+v", inv.Processors)
+	}
+}
+
 func TestLoad_MissingPathsAndEmptyDirectories(t *testing.T) {
 	dir := t.TempDir()
 	_, err := Load([]string{filepath.Join(dir, "nope.yaml"), dir}, testOpts)
