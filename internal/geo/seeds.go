@@ -9,7 +9,7 @@ import (
 // prefecture of the nearest labelled place (a GeoNames "seed") of its
 // province. Distances are great-circle angles, computed as chords between
 // unit vectors (the chord grows with the angle, so comparing chords is
-// comparing distances).
+// comparing distances, and a k-d tree over the vectors finds the nearest).
 
 const degToRad = math.Pi / 180
 
@@ -19,33 +19,70 @@ type seed struct {
 	res      uint16 // result index of its prefecture
 }
 
-// seedSet is a group of seeds (one province, or all of them) sorted by
-// latitude so a search can stop once the latitude gap alone exceeds the best
-// distance found: the angle between two points is at least their latitude
-// difference.
+// seedSet is a group of seeds (one province, or all of them) in a k-d tree
+// over their unit vectors: the tree is the slice itself, each subrange's
+// middle element splitting it on axis[mid].
 type seedSet struct {
-	lat     []float64 // radians, ascending
-	x, y, z []float64
-	res     []uint16
-	single  int32 // the one result when every seed shares it, else -1
+	pts  []kdPoint
+	axis []uint8
+	// same[mid] is the result every seed of the subtree rooted at mid shares,
+	// or -1; it lets a uniformity check skip whole subtrees.
+	same   []int32
+	single int32 // the one result when every seed shares it, else -1
+}
+
+type kdPoint struct {
+	v   [3]float64
+	res uint16
 }
 
 func newSeedSet(seeds []seed) *seedSet {
-	s := &seedSet{single: -1}
-	sorted := append([]seed(nil), seeds...)
-	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].lat < sorted[j].lat })
-	for i, sd := range sorted {
+	s := &seedSet{
+		pts:  make([]kdPoint, len(seeds)),
+		axis: make([]uint8, len(seeds)),
+		same: make([]int32, len(seeds)),
+	}
+	for i, sd := range seeds {
 		x, y, z := unitVector(sd.lon, sd.lat)
-		s.lat = append(s.lat, sd.lat*degToRad)
-		s.x, s.y, s.z = append(s.x, x), append(s.y, y), append(s.z, z)
-		s.res = append(s.res, sd.res)
-		if i == 0 {
-			s.single = int32(sd.res)
-		} else if s.single != int32(sd.res) {
-			s.single = -1
+		s.pts[i] = kdPoint{v: [3]float64{x, y, z}, res: sd.res}
+	}
+	s.single = s.build(0, len(s.pts))
+	return s
+}
+
+// build arranges pts[lo:hi] as a subtree and returns the result its seeds
+// share (-1 if they differ; -2 for an empty range).
+func (s *seedSet) build(lo, hi int) int32 {
+	if lo >= hi {
+		return -2
+	}
+	var mn, mx [3]float64
+	for k := 0; k < 3; k++ {
+		mn[k], mx[k] = math.Inf(1), math.Inf(-1)
+	}
+	for _, p := range s.pts[lo:hi] {
+		for k := 0; k < 3; k++ {
+			mn[k], mx[k] = min(mn[k], p.v[k]), max(mx[k], p.v[k])
 		}
 	}
-	return s
+	ax := 0
+	for k := 1; k < 3; k++ {
+		if mx[k]-mn[k] > mx[ax]-mn[ax] {
+			ax = k
+		}
+	}
+	part := s.pts[lo:hi]
+	sort.SliceStable(part, func(i, j int) bool { return part[i].v[ax] < part[j].v[ax] })
+	mid := (lo + hi) / 2
+	s.axis[mid] = uint8(ax)
+	same := int32(s.pts[mid].res)
+	for _, c := range [2]int32{s.build(lo, mid), s.build(mid+1, hi)} {
+		if c != -2 && c != same {
+			same = -1
+		}
+	}
+	s.same[mid] = same
+	return same
 }
 
 func unitVector(lon, lat float64) (x, y, z float64) {
@@ -68,58 +105,46 @@ func angleOfChord2(c2 float64) float64 {
 }
 
 // probe is a query point prepared for seed searches.
-type probe struct {
-	lat     float64 // radians
-	x, y, z float64
-}
+type probe struct{ v [3]float64 }
 
 func newProbe(lon, lat float64) probe {
 	x, y, z := unitVector(lon, lat)
-	return probe{lat: lat * degToRad, x: x, y: y, z: z}
+	return probe{v: [3]float64{x, y, z}}
 }
 
-func (s *seedSet) chord2(i int, p *probe) float64 {
-	dx, dy, dz := s.x[i]-p.x, s.y[i]-p.y, s.z[i]-p.z
+func (p *probe) chord2(q *kdPoint) float64 {
+	dx, dy, dz := q.v[0]-p.v[0], q.v[1]-p.v[1], q.v[2]-p.v[2]
 	return dx*dx + dy*dy + dz*dz
 }
 
-// walk visits seeds in increasing latitude distance from p until visit
-// returns false.
-func (s *seedSet) walk(p *probe, visit func(i int, dLat float64) bool) {
-	n := len(s.lat)
-	hi := sort.SearchFloat64s(s.lat, p.lat)
-	lo := hi - 1
-	for lo >= 0 || hi < n {
-		var i int
-		var d float64
-		if hi < n && (lo < 0 || s.lat[hi]-p.lat <= p.lat-s.lat[lo]) {
-			i, d = hi, s.lat[hi]-p.lat
-			hi++
-		} else {
-			i, d = lo, p.lat-s.lat[lo]
-			lo--
-		}
-		if !visit(i, d) {
-			return
-		}
-	}
+// nearest returns the index of the seed nearest to p and its squared chord.
+// Ties keep the first seed the search meets, which depends only on the data
+// and p.
+func (s *seedSet) nearest(p *probe) (int, float64) {
+	best, bestC2 := -1, math.Inf(1)
+	s.nearestIn(0, len(s.pts), p, &best, &bestC2)
+	return best, bestC2
 }
 
-// nearest returns the index of the seed nearest to p and its squared chord.
-// Ties keep the first seed met, which depends only on the data and p.
-func (s *seedSet) nearest(p *probe) (int, float64) {
-	best, bestC2, cut := -1, math.Inf(1), math.Inf(1)
-	s.walk(p, func(i int, dLat float64) bool {
-		if dLat > cut {
-			return false
+func (s *seedSet) nearestIn(lo, hi int, p *probe, best *int, bestC2 *float64) {
+	for lo < hi {
+		mid := (lo + hi) / 2
+		q := &s.pts[mid]
+		if c2 := p.chord2(q); c2 < *bestC2 {
+			*best, *bestC2 = mid, c2
 		}
-		if c2 := s.chord2(i, p); c2 < bestC2 {
-			best, bestC2 = i, c2
-			cut = angleOfChord2(c2)
+		ax := s.axis[mid]
+		diff := p.v[ax] - q.v[ax]
+		nlo, nhi, flo, fhi := lo, mid, mid+1, hi
+		if diff > 0 {
+			nlo, nhi, flo, fhi = mid+1, hi, lo, mid
 		}
-		return true
-	})
-	return best, bestC2
+		s.nearestIn(nlo, nhi, p, best, bestC2)
+		if diff*diff >= *bestC2 {
+			return
+		}
+		lo, hi = flo, fhi // the far side, iteratively
+	}
 }
 
 // locate returns the result index for p.
@@ -128,7 +153,7 @@ func (s *seedSet) locate(p *probe) uint16 {
 		return uint16(s.single)
 	}
 	i, _ := s.nearest(p)
-	return s.res[i]
+	return s.pts[i].res
 }
 
 // uniformWithin returns p's result and whether every point within angle r
@@ -141,22 +166,38 @@ func (s *seedSet) uniformWithin(p *probe, r float64) (uint16, bool) {
 		return uint16(s.single), true
 	}
 	i, c2 := s.nearest(p)
-	res := s.res[i]
-	limit := angleOfChord2(c2) + 2*r + 1e-12
-	limC := chordOfAngle(limit)
-	limC2 := limC * limC
-	uniform := true
-	s.walk(p, func(j int, dLat float64) bool {
-		if dLat > limit {
+	res := s.pts[i].res
+	limC := chordOfAngle(angleOfChord2(c2) + 2*r + 1e-12)
+	return res, !s.otherWithin(0, len(s.pts), p, res, limC*limC)
+}
+
+// otherWithin reports whether a seed with a result other than res lies
+// within squared chord lim2 of p.
+func (s *seedSet) otherWithin(lo, hi int, p *probe, res uint16, lim2 float64) bool {
+	for lo < hi {
+		mid := (lo + hi) / 2
+		if s.same[mid] == int32(res) {
 			return false
 		}
-		if s.res[j] != res && s.chord2(j, p) <= limC2 {
-			uniform = false
+		q := &s.pts[mid]
+		if q.res != res && p.chord2(q) <= lim2 {
+			return true
+		}
+		ax := s.axis[mid]
+		diff := p.v[ax] - q.v[ax]
+		nlo, nhi, flo, fhi := lo, mid, mid+1, hi
+		if diff > 0 {
+			nlo, nhi, flo, fhi = mid+1, hi, lo, mid
+		}
+		if s.otherWithin(nlo, nhi, p, res, lim2) {
+			return true
+		}
+		if diff*diff > lim2 {
 			return false
 		}
-		return true
-	})
-	return res, uniform
+		lo, hi = flo, fhi
+	}
+	return false
 }
 
 // angularRadius is the largest great-circle angle from the centre of a
@@ -168,8 +209,7 @@ func angularRadius(cx, cy, halfW, halfH float64) float64 {
 	r := 0.0
 	for _, d := range [4][2]float64{{-1, -1}, {-1, 1}, {1, -1}, {1, 1}} {
 		q := newProbe(cx+d[0]*halfW, cy+d[1]*halfH)
-		dx, dy, dz := q.x-c.x, q.y-c.y, q.z-c.z
-		r = max(r, angleOfChord2(dx*dx+dy*dy+dz*dz))
+		r = max(r, angleOfChord2(c.chord2(&kdPoint{v: q.v})))
 	}
 	return r*1.01 + 1e-12
 }
