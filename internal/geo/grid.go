@@ -44,7 +44,7 @@ type block struct {
 	fine     []atomic.Pointer[fineBlock]
 	hits     []atomic.Uint32 // exact lookups so far in each fine block's subcell
 	fineCell []uint8         // subcell of each fine block
-	fineSegs [][]int32 // segments touching each of those subcells
+	fineSegs [][]int32       // segments touching each of those subcells
 }
 
 type fineBlock [fineN * fineN]uint16
