@@ -38,6 +38,14 @@ type fileState struct {
 	// perConst is a person key fixed for the whole file (GeoLife user
 	// folder), 0 if none.
 	perConst uint64
+	// veh holds this file's vehicle keys with their flags; merged into the
+	// scanner's vehicles at the end of the file, and into its people when
+	// the file has no person key (one person per vehicle). When the key
+	// column is the VIN (or plate) column, the detector's distinct set is
+	// filled from it too, so each record costs one table update, not three.
+	veh *distinct.Flagged
+	// keyDet is the detector whose distinct set comes from veh (-1: none).
+	keyDet int
 }
 
 // chunkProblems collects problems with a bound.
@@ -86,7 +94,7 @@ type worker struct {
 	assumed                           bool
 	points, outside, invalid, swapped int64
 	inChina, hkmotw                   int64
-	provinces, prefectures            map[string]int64
+	places                            placeTab
 	probs                             problems
 	line, seq                         int64
 
@@ -105,13 +113,12 @@ type worker struct {
 }
 
 func (s *Scanner) newWorker(fs *fileState) *worker {
-	w := &worker{s: s, fs: fs, sch: fs.sch, tmin: 1<<63 - 1, tmax: -1 << 63,
-		provinces: map[string]int64{}, prefectures: map[string]int64{}}
+	w := &worker{s: s, fs: fs, sch: fs.sch, tmin: 1<<63 - 1, tmax: -1 << 63}
 	w.probs.max = s.opt.MaxProblems
 	for i := range w.batches {
 		w.batches[i] = distinct.NewBatch(s.det[i].counter)
 	}
-	w.veh = distinct.NewFlagBatch(s.vehicles)
+	w.veh = distinct.NewFlagBatch(fs.veh)
 	w.per = distinct.NewFlagBatch(s.people)
 	return w
 }
@@ -151,7 +158,8 @@ func (s *Scanner) scanFile(ctx context.Context, path string) error {
 	complete := len(f.Head) < read.HeadSize
 	d := read.Sniff(path, f.Head, complete)
 	fr.Format = d.Format
-	fs := &fileState{index: idx, path: path, format: d.Format, dialect: d, checkUTF: f.Encoding != read.EncGB18030}
+	fs := &fileState{index: idx, path: path, format: d.Format, dialect: d, checkUTF: f.Encoding != read.EncGB18030,
+		veh: distinct.NewFlagged(s.opt.ExactLimit), keyDet: -1}
 	fs.crs, fr.CRSSource = s.fileCRS(path, d)
 	var notes []string
 	switch d.Format {
@@ -166,6 +174,14 @@ func (s *Scanner) scanFile(ctx context.Context, path string) error {
 			fs.perConst = geolifeUser(path)
 		}
 		notes = fs.sch.notes
+		if k := fs.sch.vehKey; k >= 0 {
+			switch fs.sch.kinds[k] {
+			case kVIN:
+				fs.keyDet = dVIN
+			case kPlate:
+				fs.keyDet = dPlate
+			}
+		}
 		for i, k := range fs.sch.kinds {
 			fr.Columns = append(fr.Columns, ColumnReport{Index: i + 1, Name: colName(d.Header, i), Kind: k.String(), Why: fs.sch.why[i]})
 		}

@@ -68,12 +68,14 @@ func (s *Scanner) finishFile(fr *FileReport, fs *fileState, ws []*worker, notes 
 		g.swapped += w.swapped
 		g.inChina += w.inChina
 		g.hkmotw += w.hkmotw
-		for k, v := range w.provinces {
-			g.provinces[k] += v
-		}
-		for k, v := range w.prefectures {
-			g.prefectures[k] += v
-		}
+		w.places.each(func(p Place, n int64) {
+			if p.Province != "" {
+				g.provinces[p.Province] += n
+			}
+			if p.Prefecture != "" {
+				g.prefectures[p.Prefecture] += n
+			}
+		})
 		points += w.points + w.invalid
 		probs.count += w.probs.count
 		probs.list = append(probs.list, w.probs.list...)
@@ -94,6 +96,16 @@ func (s *Scanner) finishFile(fr *FileReport, fs *fileState, ws []*worker, notes 
 	if fs.perConst != 0 {
 		perKey = "GeoLife user folder"
 	}
+	// Fold this file's vehicle keys into the totals (see fileState.veh).
+	s.mu.Unlock()
+	_ = s.vehicles.Merge(fs.veh)
+	if perKey == "" {
+		_ = s.people.Merge(fs.veh)
+	}
+	if fs.keyDet >= 0 {
+		_ = fs.veh.KeysInto(s.det[fs.keyDet].counter)
+	}
+	s.mu.Lock()
 	if vehKey != "" {
 		s.vehKeys[vehKey]++
 		if perKey == "" {

@@ -45,7 +45,7 @@ func (w *worker) row(fields [][]byte) {
 					continue
 				}
 			}
-			h := w.addVIN(f, st)
+			h := w.addVINKey(f, st, i == sc.vehKey && w.fs.keyDet == dVIN)
 			if i == sc.vehKey {
 				vehH, haveVeh = h, true
 			}
@@ -58,7 +58,7 @@ func (w *worker) row(fields [][]byte) {
 					continue
 				}
 			}
-			h := w.addPlate(pk[:n])
+			h := w.addPlateKey(pk[:n], i == sc.vehKey && w.fs.keyDet == dPlate)
 			if i == sc.vehKey {
 				vehH, haveVeh = h, true
 			}
@@ -183,12 +183,10 @@ func (w *worker) row(fields [][]byte) {
 		perH, havePer = w.fs.perConst, true
 	}
 	if haveVeh {
+		// Without a person key each vehicle stands for at least one person
+		// (its driver or keeper): finishFile copies this file's vehicles to
+		// the people, an inference stated in the report.
 		w.veh.Add(vehH, fl)
-		if sc.perKey < 0 && !havePer {
-			// No person key: each vehicle stands for at least one person
-			// (its driver or keeper), an inference stated in the report.
-			perH, havePer = vehH, true
-		}
 	}
 	if havePer {
 		w.per.Add(perH, fl)
@@ -212,23 +210,33 @@ func (w *worker) sample(d int, text string) {
 	w.samples[d] = append(w.samples[d], sample{file: w.fs.index, seq: int(w.seq), text: text})
 }
 
-func (w *worker) addVIN(v []byte, st detect.VINStatus) uint64 {
+func (w *worker) addVIN(v []byte, st detect.VINStatus) uint64 { return w.addVINKey(v, st, false) }
+
+// addVINKey counts a VIN; viaKey: its distinct set is filled from the
+// file's vehicle keys at the end of the file instead of here.
+func (w *worker) addVINKey(v []byte, st detect.VINStatus, viaKey bool) uint64 {
 	h := distinct.Hash(v)
 	w.det[dVIN].count++
 	if st == detect.VINUnverified {
 		w.det[dVIN].unverified++
 	}
-	w.batches[dVIN].Add(h)
+	if !viaKey {
+		w.batches[dVIN].Add(h)
+	}
 	if w.chunkSmp[dVIN] < 3 {
 		w.sample(dVIN, detect.MaskVIN(v))
 	}
 	return h
 }
 
-func (w *worker) addPlate(key []byte) uint64 {
+func (w *worker) addPlate(key []byte) uint64 { return w.addPlateKey(key, false) }
+
+func (w *worker) addPlateKey(key []byte, viaKey bool) uint64 {
 	h := distinct.Hash(key)
 	w.det[dPlate].count++
-	w.batches[dPlate].Add(h)
+	if !viaKey {
+		w.batches[dPlate].Add(h)
+	}
 	if w.chunkSmp[dPlate] < 3 {
 		w.sample(dPlate, detect.MaskPlate(key))
 	}
@@ -364,12 +372,7 @@ func (w *worker) point(lat, lon float64) uint8 {
 		return flagPoint
 	}
 	w.inChina++
-	if p.Province != "" {
-		w.provinces[p.Province]++
-	}
-	if p.Prefecture != "" {
-		w.prefectures[p.Prefecture]++
-	}
+	w.places.add(p)
 	return flagPoint | flagInChina
 }
 

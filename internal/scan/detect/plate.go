@@ -25,16 +25,27 @@ const suffixChars = "挂学警港澳领试超"
 
 var provinceSet, suffixSet = runeSet(provinceChars), runeSet(suffixChars)
 
-func runeSet(s string) map[rune]bool {
-	m := map[rune]bool{}
+// cjkSet is a bitset over the CJK Unified Ideographs block (U+4E00-U+9FFF):
+// a lookup without hashing, on the per-record path.
+type cjkSet [(0xA000 - 0x4E00) / 64]uint64
+
+func runeSet(s string) *cjkSet {
+	var t cjkSet
 	for _, r := range s {
-		m[r] = true
+		t[(r-0x4E00)/64] |= 1 << ((r - 0x4E00) % 64)
 	}
-	return m
+	return &t
+}
+
+func (t *cjkSet) has(r rune) bool {
+	if r < 0x4E00 || r >= 0xA000 {
+		return false
+	}
+	return t[(r-0x4E00)/64]&(1<<((r-0x4E00)%64)) != 0
 }
 
 // IsProvinceRune reports whether r opens a plate.
-func IsProvinceRune(r rune) bool { return provinceSet[r] }
+func IsProvinceRune(r rune) bool { return provinceSet.has(r) }
 
 // plateFirstByte marks the UTF-8 lead bytes of province characters, a cheap
 // prefilter before decoding.
@@ -78,7 +89,7 @@ func MatchPlate(b []byte, key []byte) (kind PlateKind, n int, keyLen int) {
 		return PlateNone, 0, 0
 	}
 	r, size := utf8.DecodeRune(b)
-	if !provinceSet[r] || len(key) < 16 {
+	if !provinceSet.has(r) || len(key) < 16 {
 		return PlateNone, 0, 0
 	}
 	k := copy(key, b[:size])
@@ -115,7 +126,7 @@ func MatchPlate(b []byte, key []byte) (kind PlateKind, n int, keyLen int) {
 	case 4:
 		if i < len(b) {
 			r, sz := utf8.DecodeRune(b[i:])
-			if suffixSet[r] {
+			if suffixSet.has(r) {
 				k += copy(key[k:], b[i:i+sz])
 				return PlateRegular, i + sz, k
 			}

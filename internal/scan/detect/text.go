@@ -123,7 +123,7 @@ func afterProvince(b []byte, i int) bool {
 		return false
 	}
 	r, _ := utf8.DecodeLastRune(b[:i])
-	return provinceSet[r]
+	return provinceSet.has(r)
 }
 
 func classifyToken(tok []byte, opt TextOptions, sink Sink, b []byte, j int) {

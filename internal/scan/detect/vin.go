@@ -88,41 +88,18 @@ func CheckVIN(v []byte) VINStatus {
 	if len(v) != 17 {
 		return VINInvalid
 	}
+	_ = v[16]
 	sum := 0
 	letters := 0
-	run, maxRun := 1, 1
-	var seen1, seen2 byte
-	distinct := 0
 	for i := 0; i < 17; i++ {
-		c := v[i]
-		x := vinValue[c]
+		x := vinValue[v[i]]
 		if x == 0xff {
 			return VINInvalid
 		}
-		if c >= 'A' {
-			letters++
-		}
+		letters += int(v[i] >> 6) // 1 for 'A'-'Z' (0x41-0x5A), 0 for digits
 		sum += int(x) * vinWeight[i]
-		if i > 0 && c == v[i-1] {
-			run++
-			if run > maxRun {
-				maxRun = run
-			}
-		} else {
-			run = 1
-		}
-		switch {
-		case distinct == 0:
-			seen1, distinct = c, 1
-		case c == seen1:
-		case distinct == 1:
-			seen2, distinct = c, 2
-		case c == seen2:
-		default:
-			distinct = 3
-		}
 	}
-	if letters == 0 || maxRun >= 8 || distinct < 3 {
+	if letters == 0 || repeated(v) {
 		return VINInvalid
 	}
 	r := sum % 11
@@ -137,4 +114,29 @@ func CheckVIN(v []byte) VINStatus {
 		return VINInvalid
 	}
 	return VINUnverified
+}
+
+// repeated reports a placeholder: a run of 8 or more of one character, or
+// at most two distinct characters.
+func repeated(v []byte) bool {
+	run, a, b := 1, v[0], byte(0)
+	distinct := 1
+	for i := 1; i < len(v); i++ {
+		c := v[i]
+		if c == v[i-1] {
+			run++
+			if run >= 8 {
+				return true
+			}
+		} else {
+			run = 1
+		}
+		if c != a && c != b {
+			if distinct == 1 {
+				b = c
+			}
+			distinct++
+		}
+	}
+	return distinct < 3
 }

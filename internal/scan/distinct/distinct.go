@@ -78,6 +78,9 @@ func (c *Counter) Add(h uint64) {
 // AddMany counts many hashes under one lock.
 func (c *Counter) AddMany(hs []uint64) {
 	c.mu.Lock()
+	if c.hll == nil {
+		c.set.prefetch(hs)
+	}
 	for _, h := range hs {
 		c.add(h)
 	}

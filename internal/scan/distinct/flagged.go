@@ -38,6 +38,15 @@ func NewFlagged(limit int) *Flagged {
 // AddMany records keys with their flags.
 func (f *Flagged) AddMany(hs []uint64, fl []uint8) {
 	f.mu.Lock()
+	if f.over == nil && len(f.slots) >= 1<<16 {
+		mask := uint64(len(f.slots) - 1)
+		var x uint64
+		for _, h := range hs {
+			i := (h >> 17) & mask
+			x += f.slots[i] + uint64(f.flags[i])
+		}
+		prefetchSink += x
+	}
 	for i, h := range hs {
 		f.add(h, fl[i])
 	}
@@ -303,4 +312,17 @@ func (b *FlagBatch) Flush() {
 		b.f.AddMany(b.hs, b.fl)
 		b.hs, b.fl = b.hs[:0], b.fl[:0]
 	}
+}
+
+// KeysInto adds every key of f (whatever its flags) to c.
+func (f *Flagged) KeysInto(c *Counter) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.over != nil {
+		return c.Merge(f.over[0])
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	f.forEach(func(h uint64, _ uint8) { c.add(h) })
+	return nil
 }
