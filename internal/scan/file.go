@@ -350,10 +350,21 @@ func (w *worker) chunk(c *read.Chunk) {
 		case read.FormatJSONL:
 			w.jsonRecord(rec)
 		default:
-			detect.ScanText(rec, allText, w)
+			w.textRecord(rec)
 		}
 	}
 	w.flush()
+}
+
+// textRecord scans a record as free text, then places the positions found
+// in it (inline lat=/lon= pairs).
+func (w *worker) textRecord(rec []byte) {
+	w.rowNPts, w.rowCNID = 0, false
+	detect.ScanText(rec, allText, w)
+	for i := 0; i < w.rowNPts; i++ {
+		w.point(w.rowPts[i][0], w.rowPts[i][1])
+	}
+	w.rowNPts = 0
 }
 
 // problem records an issue at the current line.
@@ -408,7 +419,7 @@ func (w *worker) csvRecord(rec []byte, quoteOK bool) {
 		default:
 			w.problem("%d fields where %d were expected; record scanned as free text", len(fields), n)
 		}
-		detect.ScanText(rec, allText, w)
+		w.textRecord(rec)
 		return
 	}
 	w.row(fields)

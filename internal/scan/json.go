@@ -171,7 +171,7 @@ func (w *worker) jsonRecord(rec []byte) {
 			msg = jsonErrText(err)
 		}
 		w.problem("invalid JSON (%s); line scanned as free text", msg)
-		detect.ScanText(rec, allText, w)
+		w.textRecord(rec)
 		return
 	}
 	w.jsonRow(flattenJSON("", v, w.jbuf[:0]))
