@@ -193,11 +193,8 @@ func Decode(b []byte) (Decoded, error) {
 	if v, rest, err = field(rest, "time"); err != nil {
 		return d, err
 	}
-	if len(v) != len(timeLayout) {
-		return d, invalid("time %q not canonical", v)
-	}
-	if d.Time, err = time.Parse(timeLayout, string(v)); err != nil || d.Time.Year() < 1970 || d.Time.Year() > 2261 || d.Time.Format(timeLayout) != string(v) {
-		return d, invalid("time %q", v)
+	if d.Time, err = parseTime(v); err != nil {
+		return d, err
 	}
 	if v, rest, err = field(rest, "kind"); err != nil {
 		return d, err
@@ -260,3 +257,37 @@ func DecodeStrict(b []byte) (Decoded, error) {
 
 // LeafHash is the RFC 6962 leaf hash of canonical entry bytes.
 func LeafHash(data []byte) []byte { return rfc6962.DefaultHasher.HashLeaf(data) }
+
+// parseTime reads the fixed-width canonical time. Verify decodes every
+// entry, and time.Parse plus a Format round trip cost more than hashing.
+func parseTime(v []byte) (time.Time, error) {
+	// 2006-01-02T15:04:05.000000000Z
+	if len(v) != len(timeLayout) || v[4] != '-' || v[7] != '-' || v[10] != 'T' || v[13] != ':' || v[16] != ':' || v[19] != '.' || v[29] != 'Z' {
+		return time.Time{}, invalid("time %q not canonical", v)
+	}
+	num := func(from, to int) (int, bool) {
+		n := 0
+		for _, c := range v[from:to] {
+			if c < '0' || c > '9' {
+				return 0, false
+			}
+			n = n*10 + int(c-'0')
+		}
+		return n, true
+	}
+	y, ok1 := num(0, 4)
+	mo, ok2 := num(5, 7)
+	dd, ok3 := num(8, 10)
+	hh, ok4 := num(11, 13)
+	mi, ok5 := num(14, 16)
+	ss, ok6 := num(17, 19)
+	ns, ok7 := num(20, 29)
+	if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6 && ok7) || y < 1970 || y > 2261 || mo < 1 || mo > 12 || dd < 1 || hh > 23 || mi > 59 || ss > 59 {
+		return time.Time{}, invalid("time %q", v)
+	}
+	t := time.Date(y, time.Month(mo), dd, hh, mi, ss, ns, time.UTC)
+	if t.Day() != dd { // 31 February and the like
+		return time.Time{}, invalid("time %q: no such day", v)
+	}
+	return t, nil
+}

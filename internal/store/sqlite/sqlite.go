@@ -148,12 +148,34 @@ func (c *rconn) Query(ctx context.Context, q string, args ...any) (sqlstore.Rows
 func (c *rconn) End(ctx context.Context) error { return c.tx.Rollback() }
 
 type wconn struct {
-	b  *backend
-	tx *sql.Tx
+	b     *backend
+	tx    *sql.Tx
+	stmts map[string]*sql.Stmt
+}
+
+// stmt prepares a statement once per transaction: a group commit runs the
+// same few statements hundreds of times, and parsing dominated its CPU.
+func (c *wconn) stmt(ctx context.Context, q string) (*sql.Stmt, error) {
+	if s, ok := c.stmts[q]; ok {
+		return s, nil
+	}
+	s, err := c.tx.PrepareContext(ctx, rewrite(q))
+	if err != nil {
+		return nil, err
+	}
+	if c.stmts == nil {
+		c.stmts = map[string]*sql.Stmt{}
+	}
+	c.stmts[q] = s
+	return s, nil
 }
 
 func (c *wconn) Query(ctx context.Context, q string, args ...any) (sqlstore.Rows, error) {
-	rs, err := c.tx.QueryContext(ctx, rewrite(q), args...)
+	st, err := c.stmt(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	rs, err := st.QueryContext(ctx, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -161,7 +183,11 @@ func (c *wconn) Query(ctx context.Context, q string, args ...any) (sqlstore.Rows
 }
 
 func (c *wconn) Exec(ctx context.Context, q string, args ...any) error {
-	_, err := c.tx.ExecContext(ctx, rewrite(q), args...)
+	st, err := c.stmt(ctx, q)
+	if err != nil {
+		return err
+	}
+	_, err = st.ExecContext(ctx, args...)
 	return err
 }
 
