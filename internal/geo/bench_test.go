@@ -31,6 +31,7 @@ func BenchmarkLocate(b *testing.B) {
 		b.Run(name, func(b *testing.B) {
 			inChina := 0
 			i := 0
+			cpu0 := processCPUSeconds()
 			for b.Loop() {
 				p := &pts[i&(n-1)]
 				if l.Locate(p[0], p[1]).InChina {
@@ -38,7 +39,7 @@ func BenchmarkLocate(b *testing.B) {
 				}
 				i++
 			}
-			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds()/1e6, "Mlocates/s")
+			reportRates(b, cpu0)
 			if inChina == 0 {
 				b.Fatal("no point located in China")
 			}
@@ -47,13 +48,23 @@ func BenchmarkLocate(b *testing.B) {
 	b.Run("exact-bbox", func(b *testing.B) {
 		pts := sets["bbox"]
 		i := 0
+		cpu0 := processCPUSeconds()
 		for b.Loop() {
 			p := &pts[i&(n-1)]
 			l.locateExact(p[0], p[1])
 			i++
 		}
-		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds()/1e6, "Mlocates/s")
+		reportRates(b, cpu0)
 	})
+}
+
+// reportRates adds millions of operations per wall-clock second and per CPU
+// second of this process (see processCPUSeconds).
+func reportRates(b *testing.B, cpu0 float64) {
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds()/1e6, "Mlocates/s")
+	if cpu := processCPUSeconds() - cpu0; cpu > 0 {
+		b.ReportMetric(float64(b.N)/cpu/1e6, "Mlocates/cpu-s")
+	}
 }
 
 func BenchmarkLoadDefault(b *testing.B) {
@@ -64,14 +75,33 @@ func BenchmarkLoadDefault(b *testing.B) {
 	}
 }
 
-func BenchmarkGCJ02ToWGS84(b *testing.B) {
-	for b.Loop() {
-		GCJ02ToWGS84(121.531541859215, 31.17530398364597)
+func BenchmarkConversions(b *testing.B) {
+	cases := []struct {
+		name string
+		fn   func(lon, lat float64) (float64, float64)
+	}{
+		{"WGS84ToGCJ02", WGS84ToGCJ02},
+		{"GCJ02ToWGS84-exact", GCJ02ToWGS84},
+		{"GCJ02ToWGS84-onestep", gcj02ToWGS84Approx},
+		{"BD09ToWGS84-exact", BD09ToWGS84},
 	}
-}
-
-func BenchmarkWGS84ToGCJ02(b *testing.B) {
-	for b.Loop() {
-		WGS84ToGCJ02(121.5272106, 31.1774276)
+	for _, c := range cases {
+		b.Run(c.name, func(b *testing.B) {
+			rng := rand.New(rand.NewPCG(1, 2))
+			pts := make([][2]float64, 1024)
+			for i := range pts {
+				pts[i] = [2]float64{74 + rng.Float64()*60, 19 + rng.Float64()*34}
+			}
+			cpu0 := processCPUSeconds()
+			i := 0
+			for b.Loop() {
+				p := &pts[i&1023]
+				c.fn(p[0], p[1])
+				i++
+			}
+			if cpu := processCPUSeconds() - cpu0; cpu > 0 {
+				b.ReportMetric(float64(b.N)/cpu/1e6, "Mconv/cpu-s")
+			}
+		})
 	}
 }

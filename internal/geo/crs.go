@@ -119,21 +119,36 @@ func OutsideGCJArea(lon, lat float64) bool {
 
 func gcjDelta(lon, lat float64) (dLon, dLat float64) {
 	x, y := lon-105.0, lat-35.0
-	dLat = -100.0 + 2.0*x + 3.0*y + 0.2*y*y + 0.1*x*y + 0.2*math.Sqrt(math.Abs(x))
-	dLat += (20.0*math.Sin(6.0*x*math.Pi) + 20.0*math.Sin(2.0*x*math.Pi)) * 2.0 / 3.0
-	dLat += (20.0*math.Sin(y*math.Pi) + 40.0*math.Sin(y/3.0*math.Pi)) * 2.0 / 3.0
-	dLat += (160.0*math.Sin(y/12.0*math.Pi) + 320*math.Sin(y*math.Pi/30.0)) * 2.0 / 3.0
-	dLon = 300.0 + x + 2.0*y + 0.1*x*x + 0.1*x*y + 0.1*math.Sqrt(math.Abs(x))
-	dLon += (20.0*math.Sin(6.0*x*math.Pi) + 20.0*math.Sin(2.0*x*math.Pi)) * 2.0 / 3.0
-	dLon += (20.0*math.Sin(x*math.Pi) + 40.0*math.Sin(x/3.0*math.Pi)) * 2.0 / 3.0
-	dLon += (150.0*math.Sin(x/12.0*math.Pi) + 300.0*math.Sin(x/30.0*math.Pi)) * 2.0 / 3.0
+	// The published formula takes sines of pi*x at 6, 2, 1, 1/3, 1/12 and
+	// 1/30 times, and of pi*y at 1, 1/3, 1/12 and 1/30 times. Multiple-angle
+	// identities give most of them from three sincos calls, which halves the
+	// cost; the results agree with the direct formula to about 1e-15 degrees.
+	sx1, cx1 := math.Sincos(x * math.Pi)
+	sx2 := 2 * sx1 * cx1         // sin(2 pi x)
+	sx6 := sx2 * (3 - 4*sx2*sx2) // sin(6 pi x) = sin(3 * 2 pi x)
+	sx12, cx12 := math.Sincos(x * math.Pi / 12)
+	sx3 := 4 * sx12 * cx12 * (1 - 2*sx12*sx12) // sin(pi x / 3) = sin(4 * pi x / 12)
+	sx30 := math.Sin(x * math.Pi / 30)
+	sy12, cy12 := math.Sincos(y * math.Pi / 12)
+	sy3 := 4 * sy12 * cy12 * (1 - 2*sy12*sy12) // sin(pi y / 3)
+	sy1 := sy3 * (3 - 4*sy3*sy3)               // sin(pi y) = sin(3 * pi y / 3)
+	sy30 := math.Sin(y * math.Pi / 30)
 
-	radLat := lat / 180.0 * math.Pi
-	magic := math.Sin(radLat)
-	magic = 1 - krasovskyE2*magic*magic
+	common := (20.0*sx6 + 20.0*sx2) * 2.0 / 3.0
+	dLat = -100.0 + 2.0*x + 3.0*y + 0.2*y*y + 0.1*x*y + 0.2*math.Sqrt(math.Abs(x))
+	dLat += common
+	dLat += (20.0*sy1 + 40.0*sy3) * 2.0 / 3.0
+	dLat += (160.0*sy12 + 320*sy30) * 2.0 / 3.0
+	dLon = 300.0 + x + 2.0*y + 0.1*x*x + 0.1*x*y + 0.1*math.Sqrt(math.Abs(x))
+	dLon += common
+	dLon += (20.0*sx1 + 40.0*sx3) * 2.0 / 3.0
+	dLon += (150.0*sx12 + 300.0*sx30) * 2.0 / 3.0
+
+	sinLat, cosLat := math.Sincos(lat / 180.0 * math.Pi)
+	magic := 1 - krasovskyE2*sinLat*sinLat
 	sqrtMagic := math.Sqrt(magic)
 	dLat = (dLat * 180.0) / ((krasovskyA * (1 - krasovskyE2)) / (magic * sqrtMagic) * math.Pi)
-	dLon = (dLon * 180.0) / (krasovskyA / sqrtMagic * math.Cos(radLat) * math.Pi)
+	dLon = (dLon * 180.0) / (krasovskyA / sqrtMagic * cosLat * math.Pi)
 	return dLon, dLat
 }
 
@@ -148,24 +163,49 @@ func WGS84ToGCJ02(lon, lat float64) (float64, float64) {
 }
 
 // GCJ02ToWGS84 inverts GCJ-02 by fixed-point iteration, to better than 1e-9
-// degrees inside China. The common one-step inverse (subtract the offset
-// evaluated at the GCJ position) is off by up to about 1e-5 degrees (1-2 m).
+// degrees inside China (typically 1e-12). The common one-step inverse
+// (subtract the offset evaluated at the GCJ position) is off by up to
+// 5.4e-5 degrees (6 m).
 // Positions outside the GCJ-02 rectangle are returned unchanged.
 func GCJ02ToWGS84(lon, lat float64) (float64, float64) {
 	if OutsideGCJArea(lon, lat) {
 		return lon, lat
 	}
+	// Each step shrinks the error about a thousandfold (the offset changes
+	// slowly with position), so once a correction is below 1e-9 degrees the
+	// corrected point is within about 1e-12 and no further check is needed.
 	wLon, wLat := lon, lat
 	for range 30 {
 		gLon, gLat := WGS84ToGCJ02(wLon, wLat)
 		eLon, eLat := gLon-lon, gLat-lat
 		wLon -= eLon
 		wLat -= eLat
-		if math.Abs(eLon) < 1e-11 && math.Abs(eLat) < 1e-11 {
+		if math.Abs(eLon) < 1e-9 && math.Abs(eLat) < 1e-9 {
 			break
 		}
 	}
 	return wLon, wLat
+}
+
+// gcj02ToWGS84Approx is the common one-step inverse: subtract the offset
+// evaluated at the GCJ-02 position. It is off by up to 5.4e-5 degrees (6 m)
+// over China's bounding box, typically under 1e-5, which does not matter for
+// telling which region a point is in.
+func gcj02ToWGS84Approx(lon, lat float64) (float64, float64) {
+	if OutsideGCJArea(lon, lat) {
+		return lon, lat
+	}
+	dLon, dLat := gcjDelta(lon, lat)
+	return lon - dLon, lat - dLat
+}
+
+// bd09ToGCJ02Approx is the published one-step BD-09 inverse (about 1e-6
+// degrees).
+func bd09ToGCJ02Approx(lon, lat float64) (float64, float64) {
+	x, y := lon-0.0065, lat-0.006
+	z := math.Sqrt(x*x+y*y) - 0.00002*math.Sin(y*bdXPi)
+	theta := math.Atan2(y, x) - 0.000003*math.Cos(x*bdXPi)
+	return z * math.Cos(theta), z * math.Sin(theta)
 }
 
 // GCJ02ToBD09 applies Baidu's offset to a GCJ-02 position.
@@ -182,10 +222,7 @@ func BD09ToGCJ02(lon, lat float64) (float64, float64) {
 	if math.IsNaN(lon) || math.IsNaN(lat) || math.IsInf(lon, 0) || math.IsInf(lat, 0) {
 		return lon, lat
 	}
-	x, y := lon-0.0065, lat-0.006
-	z := math.Sqrt(x*x+y*y) - 0.00002*math.Sin(y*bdXPi)
-	theta := math.Atan2(y, x) - 0.000003*math.Cos(x*bdXPi)
-	gLon, gLat := z*math.Cos(theta), z*math.Sin(theta)
+	gLon, gLat := bd09ToGCJ02Approx(lon, lat)
 	for range 10 {
 		bLon, bLat := GCJ02ToBD09(gLon, gLat)
 		eLon, eLat := bLon-lon, bLat-lat

@@ -127,6 +127,21 @@ func (l *Locator) Locate(lon, lat float64) Location {
 	return l.results[l.resolve(lon, lat, v)]
 }
 
+// LocateIn is Locate for a position in crs. GCJ-02 and BD-09 positions are
+// brought to WGS-84 with the one-step inverses (within 6 m, typically under
+// 1 m; far below the boundaries' own accuracy), which cost one evaluation of
+// the offset instead of the four or five the exact GCJ02ToWGS84 needs. Use ToWGS84
+// when the converted position itself is wanted.
+func (l *Locator) LocateIn(crs CRS, lon, lat float64) Location {
+	switch crs {
+	case GCJ02:
+		lon, lat = gcj02ToWGS84Approx(lon, lat)
+	case BD09:
+		lon, lat = gcj02ToWGS84Approx(bd09ToGCJ02Approx(lon, lat))
+	}
+	return l.Locate(lon, lat)
+}
+
 // locateExact answers without the grid; tests compare it with Locate.
 func (l *Locator) locateExact(lon, lat float64) Location {
 	g := &l.grid
