@@ -257,7 +257,7 @@ func Verify(ctx context.Context, src Source, opt Options) (*Report, error) {
 
 	rep.FirstBad = v.culprit
 	// Keep the first bad entry's problem first, then the others in order.
-	var out []Problem
+	out := []Problem{}
 	if v.culprit >= 0 {
 		out = append(out, Problem{Entry: v.culprit, Text: v.culpMsg})
 	}
