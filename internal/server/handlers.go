@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
@@ -53,6 +54,13 @@ func detailsOf(err error) []string {
 func (s *Server) putInventory(w http.ResponseWriter, r *http.Request, a gateway.Actor) {
 	body, ok := readBody(w, r, s.opt.MaxInventoryBytes)
 	if !ok {
+		return
+	}
+	// An empty body would replace the inventory with nothing: refuse it, so
+	// that a script uploading an empty file cannot wipe the inventory by
+	// accident. Clearing it on purpose is "processors: []".
+	if len(bytes.TrimSpace(body)) == 0 {
+		writeError(w, http.StatusBadRequest, "invalid_inventory", "the body is empty: send processors, assets and approvals (to clear the inventory on purpose, send \"processors: []\")", nil)
 		return
 	}
 	set := s.gw.Set()
@@ -132,7 +140,10 @@ func (s *Server) putApproval(w http.ResponseWriter, r *http.Request, a gateway.A
 	}
 	var doc strings.Builder
 	doc.WriteString("approvals:\n")
-	for i, line := range strings.Split(strings.TrimRight(string(body), "\n"), "\n") {
+	// Split on every YAML line break (CRLF, CR, LF) so that no line of the
+	// body escapes the indentation: a bare CR would otherwise start a
+	// top-level key of the synthetic document.
+	for i, line := range yamlLines(strings.TrimRight(string(body), "\r\n")) {
 		if i == 0 {
 			doc.WriteString("  - " + line + "\n")
 		} else {
@@ -186,8 +197,12 @@ func shiftPositions(ds []string) []string {
 			l, e1 := strconv.Atoi(parts[1])
 			c, e2 := strconv.Atoi(parts[2])
 			if e1 == nil && e2 == nil && l >= 2 {
+				// Every body line was indented by four columns ("  - " or
+				// four spaces); a position inside that indent is column 1.
 				if c > 4 {
 					c -= 4
+				} else {
+					c = 1
 				}
 				d = fmt.Sprintf("body:%d:%d:%s", l-1, c, parts[3])
 			}
@@ -195,6 +210,11 @@ func shiftPositions(ds []string) []string {
 		out = append(out, d)
 	}
 	return out
+}
+
+// yamlLines splits text at the line breaks YAML recognises: CRLF, CR, LF.
+func yamlLines(text string) []string {
+	return strings.Split(strings.NewReplacer("\r\n", "\n", "\r", "\n").Replace(text), "\n")
 }
 
 func (s *Server) deleteApproval(w http.ResponseWriter, r *http.Request, a gateway.Actor) {
@@ -469,9 +489,14 @@ func (s *Server) entries(w http.ResponseWriter, r *http.Request, _ gateway.Actor
 			m := map[string]any{"index": e.Index}
 			if e.Data == nil {
 				m["archived"] = true
-			} else if d, err := audit.Decode(e.Data); err == nil {
-				m["time"], m["kind"], m["actor"] = d.Time, d.Kind, d.Actor
-				m["body"] = json.RawMessage(d.Body)
+			} else {
+				// The canonical bytes let a client (the console) hash the
+				// entry itself instead of trusting leaf_hash.
+				m["data"] = base64.StdEncoding.EncodeToString(e.Data)
+				if d, err := audit.Decode(e.Data); err == nil {
+					m["time"], m["kind"], m["actor"] = d.Time, d.Kind, d.Actor
+					m["body"] = json.RawMessage(d.Body)
+				}
 			}
 			if e.Leaf != nil {
 				m["leaf_hash"] = base64.StdEncoding.EncodeToString(e.Leaf)

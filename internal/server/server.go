@@ -191,8 +191,9 @@ func (s *Server) authenticate(r *http.Request) (gateway.Actor, error) {
 	if h == "" {
 		return gateway.Actor{}, errors.New("missing Authorization: Bearer TOKEN")
 	}
-	tok, ok := strings.CutPrefix(h, "Bearer ")
-	if !ok || strings.TrimSpace(tok) == "" {
+	// The scheme is case-insensitive (RFC 7235 §2.1): "bearer TOKEN" works.
+	scheme, tok, ok := strings.Cut(h, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(tok) == "" {
 		return gateway.Actor{}, errors.New("Authorization must be: Bearer TOKEN")
 	}
 	rec, err := s.auth.lookup(r.Context(), strings.TrimSpace(tok))
