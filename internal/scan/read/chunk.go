@@ -234,16 +234,22 @@ func NextRecord(data []byte, pos int, quotes bool) (rec []byte, next int, lines 
 // unterminated quoted field (the record is still split as well as possible).
 func SplitFields(rec []byte, delim byte, fields [][]byte, scratch []byte) ([][]byte, []byte, bool) {
 	fields = fields[:0]
-	if bytes.IndexByte(rec, '"') < 0 {
-		for {
-			i := bytes.IndexByte(rec, delim)
-			if i < 0 {
-				return append(fields, rec), scratch, true
-			}
-			fields = append(fields, rec[:i])
-			rec = rec[i+1:]
+	// One pass over short records: cheaper than an IndexByte call per field.
+	start := 0
+	quoted := false
+	for i, c := range rec {
+		if c == delim {
+			fields = append(fields, rec[start:i])
+			start = i + 1
+		} else if c == '"' {
+			quoted = true
+			break
 		}
 	}
+	if !quoted {
+		return append(fields, rec[start:]), scratch, true
+	}
+	fields = fields[:0]
 	ok := true
 	scratch = scratch[:0]
 	// Fields point into scratch, which may move while growing; record the
