@@ -57,6 +57,7 @@ type Counter struct {
 	limit int
 	set   Set
 	hll   *hyperloglog.Sketch
+	sink  uint64 // see Set.prefetch
 }
 
 // New returns a counter that stays exact up to limit distinct values
@@ -79,7 +80,7 @@ func (c *Counter) Add(h uint64) {
 func (c *Counter) AddMany(hs []uint64) {
 	c.mu.Lock()
 	if c.hll == nil {
-		c.set.prefetch(hs)
+		c.sink += c.set.prefetch(hs)
 	}
 	for _, h := range hs {
 		c.add(h)

@@ -25,6 +25,7 @@ type Flagged struct {
 	// over holds the counters once the table outgrew the limit:
 	// index 0 all keys, 1+b flag b.
 	over *[NumFlags + 1]*Counter
+	sink uint64 // see Set.prefetch
 }
 
 // NewFlagged returns a flagged counter exact up to limit keys.
@@ -45,7 +46,7 @@ func (f *Flagged) AddMany(hs []uint64, fl []uint8) {
 			i := (h >> 17) & mask
 			x += f.slots[i] + uint64(f.flags[i])
 		}
-		prefetchSink += x
+		f.sink += x
 	}
 	for i, h := range hs {
 		f.add(h, fl[i])
