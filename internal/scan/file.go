@@ -335,8 +335,11 @@ func (w *worker) chunk(c *read.Chunk) {
 		w.badUTF8(data, line)
 	}
 	fs := w.fs
+	// Most chunks hold no quote at all: then no record can span lines and
+	// the per-record quote check is skipped.
+	quotes := fs.quotes && bytes.IndexByte(data, '"') >= 0
 	for pos := 0; pos < len(data); {
-		rec, next, n, ok := read.NextRecord(data, pos, fs.quotes)
+		rec, next, n, ok := read.NextRecord(data, pos, quotes)
 		pos = next
 		w.line = line
 		line += int64(n)

@@ -154,18 +154,18 @@ func (s *Scanner) finishFile(fr *FileReport, fs *fileState, ws []*worker, notes 
 }
 
 func keyLabel(sc *schema, i int) string {
-	name := colName(sc.names, i)
+	// SPEC §6: the detector name for identifier keys, else the column name.
 	switch sc.kinds[i] {
 	case kVIN:
-		return "vin (" + name + ")"
+		return "vin"
 	case kPlate:
-		return "plate (" + name + ")"
+		return "plate"
 	case kCNID:
-		return "cn_id (" + name + ")"
+		return "cn_id"
 	case kPhone:
-		return "phone (" + name + ")"
+		return "phone"
 	}
-	return name
+	return colName(sc.names, i)
 }
 
 func hashPath(p string) uint64 {

@@ -65,7 +65,7 @@ func TestScan_SyntheticMatchesTruth(t *testing.T) {
 		if *r.Time.First != tr.First || *r.Time.Last != tr.Last || r.Time.AssumedZone != "" {
 			t.Fatalf("chunk %d: time %+v truth %s %s", cs, r.Time, tr.First, tr.Last)
 		}
-		if r.Subjects.Vehicles.Key != "vin (vin)" || *r.Facts.Individuals != int64(tr.DistinctVINs) {
+		if r.Subjects.Vehicles.Key != "vin" || *r.Facts.Individuals != int64(tr.DistinctVINs) {
 			t.Fatalf("chunk %d: subjects %+v", cs, r.Subjects)
 		}
 	}
