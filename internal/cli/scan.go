@@ -160,12 +160,7 @@ func startProgress(env *Env, s *scan.Scanner, off bool) func() {
 				return
 			case <-t.C:
 				n, total := s.Progress()
-				secs := env.Now().Sub(start).Seconds()
-				rate := 0.0
-				if secs > 0 {
-					rate = float64(n) / secs
-				}
-				fmt.Fprintf(env.Stderr, "\r\033[Kscanning %s / %s  %s/s", humanBytes(float64(n)), humanBytes(float64(total)), humanBytes(rate))
+				fmt.Fprint(env.Stderr, progressLine(n, total, env.Now().Sub(start).Seconds()))
 			}
 		}
 	}()
@@ -173,6 +168,19 @@ func startProgress(env *Env, s *scan.Scanner, off bool) func() {
 		close(done)
 		wg.Wait()
 	}
+}
+
+// progressLine redraws the progress line: bytes read, total, throughput.
+func progressLine(n, total int64, secs float64) string {
+	rate := 0.0
+	if secs > 0 {
+		rate = float64(n) / secs
+	}
+	pct := ""
+	if total > 0 {
+		pct = fmt.Sprintf(" (%d%%)", min(100, n*100/total))
+	}
+	return fmt.Sprintf("\r\033[Kscanning %s / %s%s  %s/s", humanBytes(float64(n)), humanBytes(float64(total)), pct, humanBytes(rate))
 }
 
 func humanBytes(v float64) string {

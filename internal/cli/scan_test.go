@@ -125,3 +125,13 @@ func TestParseSize(t *testing.T) {
 		}
 	}
 }
+
+func TestProgressLine(t *testing.T) {
+	got := progressLine(300e6, 1e9, 1.0)
+	if got != "\r\033[Kscanning 300.0 MB / 1.0 GB (30%)  300.0 MB/s" {
+		t.Fatalf("%q", got)
+	}
+	if got := progressLine(0, 0, 0); got != "\r\033[Kscanning 0 B / 0 B  0 B/s" {
+		t.Fatalf("%q", got)
+	}
+}
