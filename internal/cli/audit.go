@@ -324,6 +324,7 @@ func newAuditArchiveCmd(env *Env) *cobra.Command {
 				if err != nil {
 					return err
 				}
+				to -= to % store.ArchiveGranularity // whole tiles only
 				recs, err := tx.ArchiveRecords(ctx)
 				if err != nil {
 					return err
@@ -336,6 +337,7 @@ func newAuditArchiveCmd(env *Env) *cobra.Command {
 					}
 				}
 				if to <= from {
+					to = 0
 					return errNothing
 				}
 				if dryRun {

@@ -148,16 +148,16 @@ func TestAuditVerify_BadInput(t *testing.T) {
 }
 
 func TestAuditArchive_RetentionBoundary(t *testing.T) {
-	// Entries i logged i days before the cutoff... and after it.
+	// Entries 0..519 logged before the cutoff, 520 exactly at it, later ones after.
 	cutoff := audit.RetentionCutoff(auditNow)
-	at := func(i int) time.Time { return cutoff.Add(time.Duration(i-5) * time.Hour) } // 0..4 before, 5 at, 6.. after
-	path := logDB(t, 9, at)
+	at := func(i int) time.Time { return cutoff.Add(time.Duration(i-520) * time.Second) }
+	path := logDB(t, 600, at)
 	code, out, errs := runAuditCLI(t, auditNow, "audit", "archive", "--db", "sqlite:"+path, "--dry-run")
-	if code != 0 || !strings.Contains(out, "would archive entries before 5") {
+	if code != 0 || !strings.Contains(out, "would archive entries before 512") {
 		t.Fatalf("dry run: %d %s %s", code, out, errs)
 	}
 	code, out, errs = runAuditCLI(t, auditNow, "audit", "archive", "--db", "sqlite:"+path)
-	if code != 0 || !strings.Contains(out, "archived entries 0 to 4 (5)") {
+	if code != 0 || !strings.Contains(out, "archived entries 0 to 511 (512)") {
 		t.Fatalf("archive: %d %s %s", code, out, errs)
 	}
 	code, out, _ = runAuditCLI(t, auditNow, "audit", "archive", "--db", "sqlite:"+path)
@@ -166,8 +166,14 @@ func TestAuditArchive_RetentionBoundary(t *testing.T) {
 	}
 	runAuditCLI(t, auditNow, "audit", "checkpoint", "--db", "sqlite:"+path)
 	code, out, errs = runAuditCLI(t, auditNow, "audit", "verify", "--db", "sqlite:"+path)
-	if code != 0 || !strings.Contains(out, "5 archived, 1 archive records") {
+	if code != 0 || !strings.Contains(out, "512 archived, 1 archive records") {
 		t.Fatalf("verify after archive: %d\n%s%s", code, out, errs)
+	}
+	// A year later all 600 entries are old enough, but the tile 512..767 is
+	// not complete: archiving goes by whole tiles.
+	code, out, _ = runAuditCLI(t, auditNow.AddDate(1, 0, 0), "audit", "archive", "--db", "sqlite:"+path, "--dry-run")
+	if code != 0 || !strings.Contains(out, "nothing to archive") {
+		t.Fatalf("incomplete tile: %d %s", code, out)
 	}
 }
 

@@ -251,6 +251,11 @@ type AuditReader interface {
 	VerifierKeys(ctx context.Context) ([]string, error)
 }
 
+// ArchiveGranularity: the log is stored in tiles of this many entries once
+// they are complete (one row per tile keeps verification fast), and archiving
+// removes whole tiles.
+const ArchiveGranularity = 256
+
 // AuditWriter appends to the audit log.
 type AuditWriter interface {
 	// AppendAudit appends entries and returns their indices. Times are
@@ -260,8 +265,10 @@ type AuditWriter interface {
 	// stores the checkpoint; if one exists at this size it is returned.
 	SignCheckpoint(ctx context.Context, s *audit.Signer, now time.Time) (audit.SignedCheckpoint, error)
 	// ArchiveAudit removes the contents of entries up to (not including) to,
-	// keeping their hashes, behind a signed archive record. It refuses with
-	// ErrRetention if any of them is younger than audit.RetentionYears.
+	// keeping their hashes, behind a signed archive record. to is rounded
+	// down to a multiple of ArchiveGranularity (entries are stored in tiles
+	// of that many); ErrInvalid if nothing is left to archive. It refuses
+	// with ErrRetention if any of them is younger than audit.RetentionYears.
 	ArchiveAudit(ctx context.Context, s *audit.Signer, to uint64, now time.Time) (audit.ArchiveRecord, error)
 	// SigningKey returns the active signing key kept in the database,
 	// creating one on first use.

@@ -68,3 +68,41 @@ CREATE TRIGGER audit_keys_no_truncate BEFORE TRUNCATE ON audit_keys
 	FOR EACH STATEMENT EXECUTE FUNCTION xborder_append_only();
 `,
 }
+
+func init() {
+	migrations = append(migrations,
+		// 2: complete tiles of 256 entries are packed into one row each.
+		`
+CREATE TABLE audit_tiles (tile BIGINT PRIMARY KEY, ts_first BIGINT NOT NULL, ts_last BIGINT NOT NULL,
+	data BYTEA, leaves BYTEA NOT NULL, nodes BYTEA NOT NULL);
+CREATE OR REPLACE FUNCTION xborder_audit_entries_guard() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	IF TG_OP = 'UPDATE' AND OLD.data IS NOT NULL AND NEW.data IS NULL AND NEW.idx = OLD.idx AND NEW.ts = OLD.ts
+		AND NEW.leaf = OLD.leaf AND NEW.nodes = OLD.nodes
+		AND EXISTS (SELECT 1 FROM audit_archives a WHERE OLD.idx >= a.from_idx AND OLD.idx < a.to_idx AND OLD.ts < a.before_ts) THEN
+		RETURN NEW;
+	END IF;
+	-- An entry row may go only into a sealed tile that carries its leaf hash.
+	IF TG_OP = 'DELETE' AND EXISTS (SELECT 1 FROM audit_tiles t WHERE t.tile = OLD.idx / 256
+		AND substring(t.leaves from (OLD.idx % 256)::int * 32 + 1 for 32) = OLD.leaf) THEN
+		RETURN OLD;
+	END IF;
+	RAISE EXCEPTION 'xborder: audit entries are append-only: only archiving may clear an entry older than the retention period (entry %)', OLD.idx
+		USING ERRCODE = 'XB001';
+END $$;
+CREATE FUNCTION xborder_audit_tiles_guard() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	IF TG_OP = 'UPDATE' AND OLD.data IS NOT NULL AND NEW.data IS NULL AND NEW.tile = OLD.tile AND NEW.ts_first = OLD.ts_first
+		AND NEW.ts_last = OLD.ts_last AND NEW.leaves = OLD.leaves AND NEW.nodes = OLD.nodes
+		AND EXISTS (SELECT 1 FROM audit_archives a WHERE OLD.tile * 256 >= a.from_idx AND OLD.tile * 256 + 256 <= a.to_idx AND OLD.ts_last < a.before_ts) THEN
+		RETURN NEW;
+	END IF;
+	RAISE EXCEPTION 'xborder: audit tiles are append-only: only archiving may clear a tile older than the retention period (tile %)', OLD.tile
+		USING ERRCODE = 'XB001';
+END $$;
+CREATE TRIGGER audit_tiles_guard BEFORE UPDATE OR DELETE ON audit_tiles
+	FOR EACH ROW EXECUTE FUNCTION xborder_audit_tiles_guard();
+CREATE TRIGGER audit_tiles_no_truncate BEFORE TRUNCATE ON audit_tiles
+	FOR EACH STATEMENT EXECUTE FUNCTION xborder_append_only();
+`)
+}

@@ -80,6 +80,17 @@ func factory(t *testing.T) *storetest.Harness {
 		},
 		DropGuards:  "DROP TRIGGER audit_entries_guard ON audit_entries; DROP TRIGGER audit_checkpoints_guard ON audit_checkpoints",
 		Placeholder: func(n int) string { return fmt.Sprintf("$%d", n) },
+		QueryBytes: func(t *testing.T, q string, args ...any) ([]byte, error) {
+			conn, err := pgx.Connect(context.Background(), u)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close(context.Background())
+			var b []byte
+			err = conn.QueryRow(context.Background(), q, args...).Scan(&b)
+			return b, err
+		},
+		OnTable: func(table string) string { return " ON " + table },
 	}
 }
 

@@ -55,3 +55,25 @@ CREATE TRIGGER audit_keys_no_delete BEFORE DELETE ON audit_keys
 BEGIN SELECT RAISE(ABORT, 'xborder: audit keys cannot be deleted (old checkpoints need them)'); END;
 `,
 }
+
+func init() {
+	migrations = append(migrations,
+		// 2: complete tiles of 256 entries are packed into one row each.
+		`
+CREATE TABLE audit_tiles (tile INTEGER PRIMARY KEY, ts_first INTEGER NOT NULL, ts_last INTEGER NOT NULL,
+	data BLOB, leaves BLOB NOT NULL, nodes BLOB NOT NULL);
+DROP TRIGGER audit_entries_no_delete;
+-- An entry row may go only into a sealed tile that carries its leaf hash.
+CREATE TRIGGER audit_entries_no_delete BEFORE DELETE ON audit_entries
+WHEN NOT EXISTS (SELECT 1 FROM audit_tiles t WHERE t.tile = OLD.idx / 256
+	AND substr(t.leaves, (OLD.idx % 256) * 32 + 1, 32) = OLD.leaf)
+BEGIN SELECT RAISE(ABORT, 'xborder: audit entries are append-only: they cannot be deleted'); END;
+CREATE TRIGGER audit_tiles_guard BEFORE UPDATE ON audit_tiles
+WHEN NOT (OLD.data IS NOT NULL AND NEW.data IS NULL AND NEW.tile = OLD.tile AND NEW.ts_first = OLD.ts_first
+	AND NEW.ts_last = OLD.ts_last AND NEW.leaves = OLD.leaves AND NEW.nodes = OLD.nodes
+	AND EXISTS (SELECT 1 FROM audit_archives a WHERE OLD.tile * 256 >= a.from_idx AND OLD.tile * 256 + 256 <= a.to_idx AND OLD.ts_last < a.before_ts))
+BEGIN SELECT RAISE(ABORT, 'xborder: audit tiles are append-only: only archiving may clear a tile older than the retention period'); END;
+CREATE TRIGGER audit_tiles_no_delete BEFORE DELETE ON audit_tiles
+BEGIN SELECT RAISE(ABORT, 'xborder: audit tiles are append-only'); END;
+`)
+}

@@ -33,6 +33,17 @@ func factory(t *testing.T) *storetest.Harness {
 		},
 		DropGuards:  "DROP TRIGGER audit_entries_no_delete; DROP TRIGGER audit_entries_guard; DROP TRIGGER audit_checkpoints_no_update; DROP TRIGGER audit_checkpoints_no_delete;",
 		Placeholder: func(n int) string { return fmt.Sprintf("?%d", n) },
+		QueryBytes: func(t *testing.T, q string, args ...any) ([]byte, error) {
+			db, err := sql.Open("sqlite", path+"?_pragma=busy_timeout(10000)")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			var b []byte
+			err = db.QueryRow(q, args...).Scan(&b)
+			return b, err
+		},
+		OnTable: func(string) string { return "" },
 	}
 }
 

@@ -389,20 +389,49 @@ func clampIndex(n uint64) int64 {
 }
 
 func (r *reader) Entries(ctx context.Context, from, to uint64, fn func(audit.StoredEntry) error) error {
-	err := r.each(ctx, func(rows Rows) error {
-		var e audit.StoredEntry
-		var idx int64
-		if err := rows.Scan(&idx, &e.Time, &e.Data, &e.Leaf, &e.Nodes); err != nil {
-			return err
+	if to <= from {
+		return nil
+	}
+	rowsRange := func(a, b uint64) error {
+		if a >= b {
+			return nil
 		}
-		e.Index = uint64(idx)
-		e.NodesStored = true
-		if e.Nodes == nil {
-			e.Nodes = []byte{}
+		return r.each(ctx, func(rows Rows) error {
+			var e audit.StoredEntry
+			var idx int64
+			if err := rows.Scan(&idx, &e.Time, &e.Data, &e.Leaf, &e.Nodes); err != nil {
+				return err
+			}
+			e.Index = uint64(idx)
+			e.NodesStored = true
+			if e.Nodes == nil {
+				e.Nodes = []byte{}
+			}
+			return fn(e)
+		}, `SELECT idx, ts, data, leaf, nodes FROM audit_entries WHERE idx >= $1 AND idx < $2 ORDER BY idx`, clampIndex(a), clampIndex(b))
+	}
+	tiles, err := r.tileNumbers(ctx, from, to)
+	if err != nil {
+		return r.mapErr(err, "read audit tiles")
+	}
+	// Rows and tiles interleave only in a log older than tiles; each run of
+	// consecutive tiles is one query, each gap between them another.
+	cursor := from
+	for i := 0; i < len(tiles); {
+		j := i
+		for j+1 < len(tiles) && tiles[j+1] == tiles[j]+1 {
+			j++
 		}
-		return fn(e)
-	}, `SELECT idx, ts, data, leaf, nodes FROM audit_entries WHERE idx >= $1 AND idx < $2 ORDER BY idx`, clampIndex(from), clampIndex(to))
-	return r.mapErr(err, "read audit entries")
+		if err := rowsRange(cursor, min(uint64(tiles[i])*TileSize, to)); err != nil {
+			return r.mapErr(err, "read audit entries")
+		}
+		if err := r.eachTile(ctx, tiles[i], tiles[j], func(tr *tileRow) error { return tr.entries(fn, from, to) }); err != nil {
+			return r.mapErr(err, "read audit tiles")
+		}
+		cursor = max(cursor, uint64(tiles[j]+1)*TileSize)
+		i = j + 1
+	}
+	return r.mapErr(rowsRange(cursor, to), "read audit entries")
 }
 
 func (r *reader) ReadNodes(ctx context.Context, ids []compact.NodeID) ([][]byte, error) {
@@ -424,6 +453,37 @@ func (r *reader) ReadNodes(ctx context.Context, ids []compact.NodeID) ([][]byte,
 	}, `SELECT idx, leaf, nodes FROM audit_entries WHERE `+r.inList("idx", 1), r.listArg(rowsWanted))
 	if err != nil {
 		return nil, r.mapErr(err, "read tree nodes")
+	}
+	var tilesWanted []int64
+	seen := map[int64]bool{}
+	for _, row := range rowsWanted {
+		if _, ok := got[row]; !ok && !seen[row/TileSize] {
+			seen[row/TileSize] = true
+			tilesWanted = append(tilesWanted, row/TileSize)
+		}
+	}
+	if len(tilesWanted) > 0 {
+		err := r.each(ctx, func(rows Rows) error {
+			var tile int64
+			var leaves, nodes []byte
+			if err := rows.Scan(&tile, &leaves, &nodes); err != nil {
+				return err
+			}
+			if len(leaves) != TileSize*audit.HashSize || len(nodes) < tileNodeOffset[TileSize-1] {
+				return fmt.Errorf("audit tile %d: malformed hash blobs", tile)
+			}
+			for j := 0; j < TileSize; j++ {
+				end := len(nodes)
+				if j < TileSize-1 {
+					end = tileNodeOffset[j+1]
+				}
+				got[tile*TileSize+int64(j)] = rowHashes{leaves[j*audit.HashSize : (j+1)*audit.HashSize], nodes[tileNodeOffset[j]:end]}
+			}
+			return nil
+		}, `SELECT tile, leaves, nodes FROM audit_tiles WHERE `+r.inList("tile", 1), r.listArg(tilesWanted))
+		if err != nil {
+			return nil, r.mapErr(err, "read tree nodes")
+		}
 	}
 	out := make([][]byte, len(ids))
 	for k, id := range ids {

@@ -319,6 +319,11 @@ func (t *wtx) AppendAudit(ctx context.Context, entries ...audit.Entry) ([]uint64
 		t.h.tree = next
 		t.h.logLastTS = ts
 		out = append(out, i)
+		if (i+1)%TileSize == 0 {
+			if err := t.seal(ctx, int64(i/TileSize)); err != nil {
+				return out, err
+			}
+		}
 	}
 	return out, nil
 }
@@ -368,14 +373,17 @@ func (t *wtx) ArchiveAudit(ctx context.Context, s *audit.Signer, to uint64, now 
 		return rec, t.mapErr(err, "read archive records")
 	}
 	size := t.h.tree.Size()
-	if to <= uint64(from) || to > size {
-		return rec, store.Errorf(store.CodeInvalid, "archive up to %d: entries before %d are already archived and the log has %d", to, from, size)
+	if to > size {
+		return rec, store.Errorf(store.CodeInvalid, "archive up to %d: the log has %d entries", to, size)
+	}
+	to -= to % TileSize
+	if to <= uint64(from) {
+		return rec, store.Errorf(store.CodeInvalid, "nothing to archive: entries before %d are archived and archiving goes by whole tiles of %d", from, TileSize)
 	}
 	cutoff := audit.RetentionCutoff(now)
-	var young int64 = -1
-	if err := t.one(ctx, `SELECT COALESCE(MIN(idx), -1) FROM audit_entries WHERE idx >= $1 AND idx < $2 AND ts >= $3`,
-		[]any{from, int64(to), cutoff.UnixNano()}, &young); err != nil {
-		return rec, t.mapErr(err, "check retention")
+	young, err := t.firstYoung(ctx, uint64(from), to, cutoff.UnixNano())
+	if err != nil {
+		return rec, err
 	}
 	if young >= 0 {
 		return rec, store.Errorf(store.CodeRetention, "entry %d is younger than %d years (logged on or after %s): it cannot be archived",
@@ -406,10 +414,46 @@ func (t *wtx) ArchiveAudit(ctx context.Context, s *audit.Signer, to uint64, now 
 		count+1, from, int64(to), cutoff.UnixNano(), now.UnixNano(), string(note)); err != nil {
 		return rec, err
 	}
+	if err := t.exec(ctx, `UPDATE audit_tiles SET data = NULL WHERE tile >= $1 AND tile < $2 AND data IS NOT NULL`, from/TileSize, int64(to)/TileSize); err != nil {
+		return rec, err
+	}
+	// Logs older than tiles keep complete tiles as rows.
 	if err := t.exec(ctx, `UPDATE audit_entries SET data = NULL WHERE idx >= $1 AND idx < $2 AND data IS NOT NULL`, from, int64(to)); err != nil {
 		return rec, err
 	}
 	return rec, nil
+}
+
+// firstYoung is the first entry in [from, to) logged at or after cutoff, or -1.
+func (t *wtx) firstYoung(ctx context.Context, from, to uint64, cutoff int64) (int64, error) {
+	young := int64(-1)
+	if err := t.one(ctx, `SELECT COALESCE(MIN(idx), -1) FROM audit_entries WHERE idx >= $1 AND idx < $2 AND ts >= $3`,
+		[]any{int64(from), int64(to), cutoff}, &young); err != nil {
+		return 0, t.mapErr(err, "check retention")
+	}
+	var tile int64 = -1
+	if err := t.one(ctx, `SELECT COALESCE(MIN(tile), -1) FROM audit_tiles WHERE tile >= $1 AND tile < $2 AND ts_last >= $3`,
+		[]any{int64(from / TileSize), int64(to / TileSize), cutoff}, &tile); err != nil {
+		return 0, t.mapErr(err, "check retention")
+	}
+	if tile >= 0 && (young < 0 || tile*TileSize < young) {
+		// Name the entry inside the tile (its first, failing that).
+		found, done := tile*TileSize, false
+		err := t.Entries(ctx, uint64(tile*TileSize), uint64(tile*TileSize+TileSize), func(e audit.StoredEntry) error {
+			if done || e.Data == nil {
+				return nil
+			}
+			if d, err := audit.Decode(e.Data); err == nil && d.Time.UnixNano() >= cutoff {
+				found, done = int64(e.Index), true
+			}
+			return nil
+		})
+		if err != nil {
+			return 0, err
+		}
+		young = found
+	}
+	return young, nil
 }
 
 func (t *wtx) SigningKey(ctx context.Context, now time.Time) (*audit.Signer, error) {

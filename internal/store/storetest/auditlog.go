@@ -266,52 +266,57 @@ func testTamper(t *testing.T, h *Harness) {
 func testArchive(t *testing.T, h *Harness) {
 	st := h.Open(t)
 	old := now.AddDate(-4, 0, 0)
+	const nOld, n = 550, 3 * store.ArchiveGranularity // entries 550.. are young
 	update(t, st, func(tx store.Tx) error {
-		for i := 0; i < 6; i++ {
+		for i := 0; i < n; i++ {
 			e := entry(i)
-			e.Time = old.Add(time.Duration(i) * time.Hour)
+			if i < nOld {
+				e.Time = old.Add(time.Duration(i) * time.Second)
+			}
 			if _, err := tx.AppendAudit(ctx(), e); err != nil {
 				return err
 			}
 		}
 		return nil
 	})
-	appendN(t, st, 6, 4) // logged "now": inside the retention period
 	checkpoint(t, st)
 	var signer *audit.Signer
 	update(t, st, func(tx store.Tx) error { var err error; signer, err = tx.SigningKey(ctx(), now); return err })
 	// Young entries cannot be archived, through the store...
-	err := st.Update(ctx(), func(tx store.Tx) error { _, err := tx.ArchiveAudit(ctx(), signer, 8, now); return err })
-	if !errors.Is(err, store.ErrRetention) || !strings.Contains(err.Error(), "entry 6") {
+	err := st.Update(ctx(), func(tx store.Tx) error { _, err := tx.ArchiveAudit(ctx(), signer, n, now); return err })
+	if !errors.Is(err, store.ErrRetention) || !strings.Contains(err.Error(), fmt.Sprintf("entry %d", nOld)) {
 		t.Fatalf("archiving young entries: %v", err)
 	}
 	// ... nor by clearing them directly.
-	if err := h.Exec(t, "UPDATE audit_entries SET data = NULL WHERE idx = 7"); err == nil {
-		t.Fatal("the guard let a young entry be cleared")
+	if err := h.Exec(t, "UPDATE audit_tiles SET data = NULL WHERE tile = 2"); err == nil {
+		t.Fatal("the guard let a young tile be cleared")
 	}
 	var rec audit.ArchiveRecord
 	update(t, st, func(tx store.Tx) error {
 		var err error
-		rec, err = tx.ArchiveAudit(ctx(), signer, 4, now)
+		rec, err = tx.ArchiveAudit(ctx(), signer, nOld, now) // rounded down to a whole tile
 		return err
 	})
-	if rec.From != 0 || rec.To != 4 || rec.Count() != 4 {
+	if rec.From != 0 || rec.To != 2*store.ArchiveGranularity || rec.Count() != 2*store.ArchiveGranularity {
 		t.Fatalf("archive record %+v", rec)
 	}
-	update(t, st, func(tx store.Tx) error { _, err := tx.ArchiveAudit(ctx(), signer, 6, now); return err })
+	err = st.Update(ctx(), func(tx store.Tx) error { _, err := tx.ArchiveAudit(ctx(), signer, nOld, now); return err })
+	if !errors.Is(err, store.ErrInvalid) {
+		t.Fatalf("archiving nothing: %v", err)
+	}
 	view(t, st, func(tx store.ReadTx) error {
 		var cleared int
-		err := tx.Entries(ctx(), 0, 10, func(e audit.StoredEntry) error {
+		err := tx.Entries(ctx(), 0, n, func(e audit.StoredEntry) error {
 			if e.Data == nil {
 				cleared++
 			}
 			return nil
 		})
-		if cleared != 6 {
-			t.Errorf("%d entries cleared, want 6", cleared)
+		if cleared != int(rec.To) {
+			t.Errorf("%d entries cleared, want %d", cleared, rec.To)
 		}
 		recs, _ := tx.ArchiveRecords(ctx())
-		if len(recs) != 2 {
+		if len(recs) != 1 {
 			t.Errorf("%d archive records", len(recs))
 		}
 		// Proofs still work: hashes are kept.
@@ -324,15 +329,38 @@ func testArchive(t *testing.T, h *Harness) {
 		}
 		return err
 	})
-	appendN(t, st, 10, 2)
+	appendN(t, st, n, 2)
 	checkpoint(t, st)
 	rep := verify(t, st)
-	if !rep.OK() || rep.Archived != 6 || rep.ArchiveRecords != 2 || rep.Size != 12 {
+	if !rep.OK() || rep.Archived != rec.To || rep.ArchiveRecords != 1 || rep.Size != n+2 {
 		t.Fatalf("verify after archive: %+v", rep)
 	}
-	// Deleting an archived entry's row is still refused.
-	if err := h.Exec(t, "DELETE FROM audit_entries WHERE idx = 0"); err == nil {
-		t.Fatal("deleting an archived entry was allowed")
+	// Deleting an archived tile is still refused.
+	if err := h.Exec(t, "DELETE FROM audit_tiles WHERE tile = 0"); err == nil {
+		t.Fatal("deleting an archived tile was allowed")
+	}
+}
+
+// testTamperTile changes a byte of an entry packed in a sealed tile.
+func testTamperTile(t *testing.T, h *Harness) {
+	st := h.Open(t)
+	appendN(t, st, 0, store.ArchiveGranularity+44)
+	checkpoint(t, st)
+	if err := h.Exec(t, "DROP TRIGGER audit_tiles_guard"+h.OnTable("audit_tiles")); err != nil {
+		t.Fatal(err)
+	}
+	p := h.Placeholder
+	data, err := h.QueryBytes(t, "SELECT data FROM audit_tiles WHERE tile = 0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	off := bytes.Index(data, []byte(`"t-100"`))
+	data[off+3] ^= 0x01
+	if err := h.Exec(t, "UPDATE audit_tiles SET data = "+p(1)+" WHERE tile = 0", data); err != nil {
+		t.Fatal(err)
+	}
+	if rep := verify(t, st); rep.FirstBad != 100 {
+		t.Fatalf("byte of entry 100 changed inside a tile: first bad %d, %v", rep.FirstBad, rep.Problems)
 	}
 }
 

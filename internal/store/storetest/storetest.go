@@ -21,6 +21,10 @@ type Harness struct {
 	DropGuards string
 	// Placeholder formats the n-th SQL parameter ($1 or ?1).
 	Placeholder func(n int) string
+	// QueryBytes reads one blob directly.
+	QueryBytes func(t *testing.T, sql string, args ...any) ([]byte, error)
+	// OnTable is the " ON table" clause DROP TRIGGER needs (PostgreSQL).
+	OnTable func(table string) string
 }
 
 // Factory makes a fresh database for one test; cleanup is registered on t.
@@ -46,6 +50,7 @@ func Run(t *testing.T, f Factory) {
 		{"AuditTimesNeverGoBack", testAuditClamp},
 		{"AuditGuardsRefuseChanges", testGuards},
 		{"AuditTamperNamesEntry", testTamper},
+		{"AuditTamperInsideTile", testTamperTile},
 		{"AuditRetentionAndArchive", testArchive},
 		{"SigningKeys", testKeys},
 		{"ReopenKeepsCommitted", testReopen},
