@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"strconv"
 
 	"github.com/xborder/xborder/internal/xerr"
@@ -212,82 +211,75 @@ func (r *rawFeature) convert(name string, f *feature) error {
 	default:
 		return featureError(name, f, "geometry type %q is not supported; want Polygon or MultiPolygon", r.Geometry.Type)
 	}
-	c, err := parseCoords(r.Geometry.Coordinates, depth)
+	polys, err := parseCoords(r.Geometry.Coordinates, depth)
 	if err != nil {
+		var ce *coordError
+		if errors.As(err, &ce) {
+			return featureError(name, f, "%v", err)
+		}
 		return featureError(name, f, "%s coordinates: %v", r.Geometry.Type, err)
-	}
-	polys := c.polys
-	if depth == 3 {
-		polys = [][][][]float64{c.rings}
 	}
 	if len(polys) == 0 {
 		return featureError(name, f, "geometry has no polygons")
 	}
-	f.polygons = make([][]ring, 0, len(polys))
-	for pi, p := range polys {
-		if len(p) == 0 {
+	for pi, rings := range polys {
+		if len(rings) == 0 {
 			return featureError(name, f, "polygon %d has no rings", pi)
 		}
-		rings := make([]ring, 0, len(p))
-		for ri, rr := range p {
-			if len(rr) < 4 {
-				return featureError(name, f, "polygon %d ring %d has %d positions; a closed ring needs at least 4", pi, ri, len(rr))
-			}
-			rg := make(ring, len(rr))
-			for k, pos := range rr {
-				if len(pos) < 2 {
-					return featureError(name, f, "polygon %d ring %d position %d has %d numbers; want [longitude, latitude]", pi, ri, k, len(pos))
-				}
-				lon, lat := pos[0], pos[1]
-				if math.IsNaN(lon) || math.IsNaN(lat) || lon < -180 || lon > 180 || lat < -90 || lat > 90 {
-					return featureError(name, f, "polygon %d ring %d position %d [%g, %g] is not a longitude, latitude pair in degrees", pi, ri, k, lon, lat)
-				}
-				rg[k] = point{lon, lat}
+		for ri, rg := range rings {
+			if len(rg) < 4 {
+				return featureError(name, f, "polygon %d ring %d has %d positions; a closed ring needs at least 4", pi, ri, len(rg))
 			}
 			if rg[0] != rg[len(rg)-1] {
 				return featureError(name, f, "polygon %d ring %d is not closed: the first and last positions differ", pi, ri)
 			}
-			rings = append(rings, rg)
 		}
-		f.polygons = append(f.polygons, rings)
 	}
+	f.polygons = polys
 	return nil
 }
 
-// coords holds parsed coordinates: rings for a Polygon, polys for a
-// MultiPolygon.
-type coords struct {
-	rings [][][]float64
-	polys [][][][]float64
+// coordError is a problem with one position, located by polygon, ring and
+// position index.
+type coordError struct {
+	poly, ring, pos int
+	msg             string
+}
+
+func (e *coordError) Error() string {
+	return fmt.Sprintf("polygon %d ring %d position %d %s", e.poly, e.ring, e.pos, e.msg)
 }
 
 // parseCoords reads GeoJSON polygon coordinates nested depth arrays deep
-// (3 for a Polygon, 4 for a MultiPolygon). It is a small hand-written reader
-// because encoding/json's reflection-driven decoding of nested float arrays
-// was half of Default()'s load time. raw has already been checked as JSON
-// by the decoder, so only the shape needs checking here.
-func parseCoords(raw []byte, depth int) (coords, error) {
+// (3 for a Polygon, 4 for a MultiPolygon) straight into rings of points,
+// checking each position. It is a small hand-written reader because
+// encoding/json's reflection-driven decoding of nested float arrays was half
+// of Default()'s load time. raw has already been checked as JSON by the
+// decoder, so only the shape needs checking here.
+func parseCoords(raw []byte, depth int) ([][]ring, error) {
 	p := coordParser{b: raw}
-	var c coords
+	var polys [][]ring
 	var err error
 	p.space()
 	if depth == 4 {
 		err = p.array("an array of polygons", func() error {
-			rings, err := p.polygon()
-			c.polys = append(c.polys, rings)
+			rings, err := p.polygon(len(polys))
+			polys = append(polys, rings)
 			return err
 		})
 	} else {
-		c.rings, err = p.polygon()
+		var rings []ring
+		rings, err = p.polygon(0)
+		polys = [][]ring{rings}
 	}
 	if err != nil {
-		return coords{}, err
+		return nil, err
 	}
 	p.space()
 	if p.i != len(p.b) {
-		return coords{}, fmt.Errorf("unexpected %q after the coordinates", p.b[p.i])
+		return nil, fmt.Errorf("unexpected %q after the coordinates", p.b[p.i])
 	}
-	return c, nil
+	return polys, nil
 }
 
 type coordParser struct {
@@ -361,13 +353,14 @@ func (p *coordParser) found() string {
 	}
 }
 
-func (p *coordParser) polygon() ([][][]float64, error) {
-	var rings [][][]float64
+func (p *coordParser) polygon(pi int) ([]ring, error) {
+	var rings []ring
 	err := p.array("a polygon (array of rings)", func() error {
-		var r [][]float64
+		ri := len(rings)
+		var r ring
 		err := p.array("a ring (array of positions)", func() error {
-			pos, err := p.position()
-			r = append(r, pos)
+			pt, err := p.position(pi, ri, len(r))
+			r = append(r, pt)
 			return err
 		})
 		rings = append(rings, r)
@@ -376,8 +369,11 @@ func (p *coordParser) polygon() ([][][]float64, error) {
 	return rings, err
 }
 
-func (p *coordParser) position() ([]float64, error) {
-	pos := make([]float64, 0, 2)
+// position reads [lon, lat] (further numbers, such as altitude, are read and
+// ignored) and checks it is a position in degrees.
+func (p *coordParser) position(pi, ri, k int) (point, error) {
+	var v [2]float64
+	n := 0
 	err := p.array("a position [longitude, latitude]", func() error {
 		p.space()
 		start := p.i
@@ -392,12 +388,25 @@ func (p *coordParser) position() ([]float64, error) {
 		if start == p.i {
 			return fmt.Errorf("found %s where a number was expected", p.found())
 		}
-		v, err := strconv.ParseFloat(string(p.b[start:p.i]), 64)
+		x, err := strconv.ParseFloat(string(p.b[start:p.i]), 64)
 		if err != nil {
 			return fmt.Errorf("number %s is out of range", p.b[start:p.i])
 		}
-		pos = append(pos, v)
+		if n < 2 {
+			v[n] = x
+		}
+		n++
 		return nil
 	})
-	return pos, err
+	if err != nil {
+		return point{}, err
+	}
+	if n < 2 {
+		return point{}, &coordError{pi, ri, k, fmt.Sprintf("has %d numbers; want [longitude, latitude]", n)}
+	}
+	lon, lat := v[0], v[1]
+	if lon < -180 || lon > 180 || lat < -90 || lat > 90 {
+		return point{}, &coordError{pi, ri, k, fmt.Sprintf("[%g, %g] is not a longitude, latitude pair in degrees", lon, lat)}
+	}
+	return point{lon, lat}, nil
 }

@@ -126,6 +126,11 @@ func (l *Locator) buildGrid(all [][]seg) {
 	g.fnx, g.fny = float64(g.nx), float64(g.ny)
 
 	// Which segments touch which level-1 cell.
+	total := 0
+	for _, ss := range all {
+		total += len(ss)
+	}
+	g.segs = make([]seg, 0, total)
 	for _, ss := range all {
 		g.segs = append(g.segs, ss...)
 	}

@@ -19,7 +19,13 @@ type seg struct{ a, b point }
 // rule the copies cancel, and keeping them would make the grid treat the
 // inside of the feature as boundary.
 func featureSegments(polys [][]ring) []seg {
-	var segs []seg
+	n := 0
+	for _, rings := range polys {
+		for _, r := range rings {
+			n += len(r)
+		}
+	}
+	segs := make([]seg, 0, n)
 	for _, rings := range polys {
 		for _, r := range rings {
 			for i := 0; i+1 < len(r); i++ {
@@ -88,6 +94,11 @@ type layer struct {
 // position in segs and also the priority when features overlap.
 func buildLayer(segs [][]seg) *layer {
 	l := &layer{nfeat: len(segs)}
+	total := 0
+	for _, ss := range segs {
+		total += len(ss)
+	}
+	l.edges = make([]edge, 0, total)
 	first := true
 	for f, ss := range segs {
 		for _, s := range ss {
