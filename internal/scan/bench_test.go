@@ -5,7 +5,9 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/xborder/xborder/internal/gen"
 )
@@ -30,6 +32,8 @@ func BenchmarkScanTelemetry(b *testing.B) {
 	}
 	g := defaultGeo(b)
 	b.SetBytes(st.Size())
+	var ru0 syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru0)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		s := NewScanner(Options{Geo: g})
@@ -40,4 +44,12 @@ func BenchmarkScanTelemetry(b *testing.B) {
 			b.Fatal("nothing scanned")
 		}
 	}
+	b.StopTimer()
+	// CPU time per byte is steadier than wall time on a shared machine:
+	// report it, and the MB/s two fully available cores would give.
+	var ru1 syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru1)
+	cpu := time.Duration(ru1.Utime.Nano()+ru1.Stime.Nano()-ru0.Utime.Nano()-ru0.Stime.Nano()) / time.Duration(b.N)
+	b.ReportMetric(cpu.Seconds(), "cpu-s/op")
+	b.ReportMetric(float64(st.Size())/1e6/(cpu.Seconds()/2), "MB/s@2cores")
 }

@@ -200,9 +200,13 @@ func decideSchema(header []string, n int, sample [][][]byte) *schema {
 	for i := 0; i < n; i++ {
 		s := &st[i]
 		h := hints[i]
-		need := 0.9
-		if h != detect.HintNone {
-			need = 0.5 + 1e-9
+		// bar is the share of sampled values that must validate: more than
+		// half with a header hint for the kind, 90% without any hint.
+		bar := func(hinted bool) float64 {
+			if hinted {
+				return 0.5 + 1e-9
+			}
+			return 0.9
 		}
 		ok := func(c int, hinted detect.Hint) bool {
 			if s.nonEmpty == 0 {
@@ -220,7 +224,6 @@ func decideSchema(header []string, n int, sample [][][]byte) *schema {
 			}
 			return p
 		}
-		_ = need
 		switch {
 		case ok(s.vin, detect.HintVIN):
 			sc.kinds[i], sc.why[i] = kVIN, why(s.vin)
@@ -235,10 +238,10 @@ func decideSchema(header []string, n int, sample [][][]byte) *schema {
 		case h == detect.HintClock || (h == detect.HintNone && s.nonEmpty > 0 && share(s.clock, s.nonEmpty) >= 0.9):
 			sc.kinds[i], sc.why[i] = kClock, why(s.clock)
 		case (h == detect.HintTime || h == detect.HintDate || h == detect.HintNone) && s.nonEmpty > 0 &&
-			share(s.dateTime, s.nonEmpty) >= map[bool]float64{true: 0.5 + 1e-9, false: 0.9}[h != detect.HintNone]:
+			share(s.dateTime, s.nonEmpty) >= bar(h != detect.HintNone):
 			sc.kinds[i], sc.why[i] = kTime, why(s.dateTime)
 		case (h == detect.HintTime || h == detect.HintNone) && s.nonEmpty > 0 &&
-			share(s.epochS+s.epochMs, s.nonEmpty) >= map[bool]float64{true: 0.5 + 1e-9, false: 0.9}[h != detect.HintNone] &&
+			share(s.epochS+s.epochMs, s.nonEmpty) >= bar(h != detect.HintNone) &&
 			(h != detect.HintNone || len(s.distinct) > 1):
 			sc.kinds[i], sc.why[i] = kTime, why(s.epochS+s.epochMs)
 			sc.epoch[i] = detect.EpochSeconds

@@ -306,3 +306,5 @@ func FuzzScanFile(f *testing.F) {
 		}
 	})
 }
+
+func bytesReader(b []byte) *bytes.Reader { return bytes.NewReader(b) }
