@@ -1,25 +1,22 @@
 package gateway
 
 import (
+	"bytes"
 	"context"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
-	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/xborder/xborder/internal/assess"
 	"github.com/xborder/xborder/internal/audit"
 	"github.com/xborder/xborder/internal/calendar"
-	"github.com/xborder/xborder/internal/model"
 	"github.com/xborder/xborder/internal/rulepack"
 	"github.com/xborder/xborder/internal/store"
-	"github.com/xborder/xborder/internal/transfer"
 )
 
 // Actor is the authenticated caller.
@@ -40,12 +37,32 @@ type Options struct {
 	Set      *rulepack.Set
 	Calendar *calendar.Calendar
 	Now      func() time.Time
-	Group    store.GroupOptions
-	Logger   *slog.Logger
-	Registry prometheus.Registerer
+	// Group tunes the batching of checks: at most MaxBatch checks share one
+	// durable commit (default 256) and at most QueueSize checks wait for one
+	// (default 16*MaxBatch). MaxWait is ignored: a batch closes when the
+	// previous commit ends, which gathers everyone who arrived meanwhile.
+	// The shared committer for other writes gets the same MaxBatch.
+	Group store.GroupOptions
+	// QueueTimeout bounds how long a check may wait before its batch
+	// starts, including the wait for room in a full queue. Past it the check
+	// fails closed (503 overloaded) with nothing recorded or counted, so
+	// the caller can retry with the same Idempotency-Key. Default 2 s.
+	QueueTimeout time.Duration
+	Logger       *slog.Logger
+	Registry     prometheus.Registerer
 }
 
 // Gateway decides and records checks.
+//
+// Checks are batched: one goroutine takes every check waiting in the queue
+// (up to MaxBatch), runs them one after another inside one store
+// transaction (the store's global lock is held, so two processes on one
+// PostgreSQL never interleave), reading each processor's yearly totals and
+// each approval's consumed cap once per batch and carrying them forward in
+// memory, and answers them all after the single durable commit. A check is
+// answered 200 only once its record, counts, idempotency key and audit
+// entry are committed together; if anything fails, nothing of it is stored
+// and it is answered 503 (fail closed).
 type Gateway struct {
 	st    store.Store
 	group *store.Group
@@ -53,16 +70,25 @@ type Gateway struct {
 	cal   *calendar.Calendar
 	now   func() time.Time
 	log   *slog.Logger
+	opt   Options
 
-	mu       sync.Mutex
-	prepared *assess.Prepared
-	version  int64
-	pseudo   *audit.Pseudonymizer
+	queue    chan *pending
+	qmu      sync.RWMutex
+	closed   bool
+	loopDone chan struct{}
+	depth    atomic.Int64
+	batches  atomic.Int64
+	batched  atomic.Int64
+
+	mu     sync.Mutex
+	comp   *compiled
+	pseudo *audit.Pseudonymizer
 
 	checks  *prometheus.CounterVec
 	latency prometheus.Histogram
 	logSize prometheus.Gauge
 	invVer  prometheus.Gauge
+	batchSz prometheus.Histogram
 }
 
 // New starts a gateway over st.
@@ -79,17 +105,30 @@ func New(st store.Store, opt Options) (*Gateway, error) {
 	if opt.Logger == nil {
 		opt.Logger = slog.New(slog.DiscardHandler)
 	}
-	g := &Gateway{st: st, group: store.NewGroup(st, opt.Group), set: opt.Set, cal: opt.Calendar, now: opt.Now, log: opt.Logger, version: -1}
+	if opt.Group.MaxBatch <= 0 {
+		opt.Group.MaxBatch = 256
+	}
+	if opt.Group.QueueSize <= 0 {
+		opt.Group.QueueSize = 16 * opt.Group.MaxBatch
+	}
+	if opt.QueueTimeout <= 0 {
+		opt.QueueTimeout = 2 * time.Second
+	}
+	g := &Gateway{st: st, group: store.NewGroup(st, store.GroupOptions{MaxBatch: opt.Group.MaxBatch}), set: opt.Set, cal: opt.Calendar,
+		now: opt.Now, log: opt.Logger, opt: opt, queue: make(chan *pending, opt.Group.QueueSize), loopDone: make(chan struct{})}
 	g.checks = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "xborder_checks_total", Help: "Transfer checks by decision (allow, deny, error)."}, []string{"decision"})
 	g.latency = prometheus.NewHistogram(prometheus.HistogramOpts{Name: "xborder_check_duration_seconds", Help: "Time to answer a check, including the durable commit.",
 		Buckets: []float64{.0005, .001, .002, .005, .01, .02, .05, .1, .25, .5, 1, 2.5}})
 	g.logSize = prometheus.NewGauge(prometheus.GaugeOpts{Name: "xborder_audit_log_size", Help: "Entries in the audit log."})
 	g.invVer = prometheus.NewGauge(prometheus.GaugeOpts{Name: "xborder_inventory_version", Help: "Version of the inventory the gateway decides with."})
-	depth := prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "xborder_commit_queue_depth", Help: "Checks waiting for or inside the current group commit."},
-		func() float64 { return float64(g.group.QueueDepth()) })
+	g.batchSz = prometheus.NewHistogram(prometheus.HistogramOpts{Name: "xborder_check_batch_size", Help: "Checks sharing one durable commit.",
+		Buckets: []float64{1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024}})
+	depth := prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "xborder_commit_queue_depth", Help: "Checks waiting for or inside the current batch commit, plus other writes waiting for the shared committer."},
+		func() float64 { return float64(g.depth.Load() + g.group.QueueDepth()) })
 	if opt.Registry != nil {
-		for _, c := range []prometheus.Collector{g.checks, g.latency, g.logSize, g.invVer, depth} {
+		for _, c := range []prometheus.Collector{g.checks, g.latency, g.logSize, g.invVer, g.batchSz, depth} {
 			if err := opt.Registry.Register(c); err != nil {
+				g.group.Close()
 				return nil, fmt.Errorf("gateway: register metrics: %w", err)
 			}
 		}
@@ -97,14 +136,25 @@ func New(st store.Store, opt Options) (*Gateway, error) {
 	for _, d := range []string{"allow", "deny", "error"} {
 		g.checks.WithLabelValues(d)
 	}
+	go g.loop()
 	return g, nil
 }
 
-// Close finishes queued checks and stops.
-func (g *Gateway) Close() error { return g.group.Close() }
+// Close stops taking checks, answers every queued one (committing it) and
+// stops the shared committer.
+func (g *Gateway) Close() error {
+	g.qmu.Lock()
+	if !g.closed {
+		g.closed = true
+		close(g.queue)
+	}
+	g.qmu.Unlock()
+	<-g.loopDone
+	return g.group.Close()
+}
 
 // Group exposes the group committer so other writers (inventory changes)
-// share its ordering.
+// share the store's ordering.
 func (g *Gateway) Group() *store.Group { return g.group }
 
 // Set returns the rule packs.
@@ -116,28 +166,12 @@ func (g *Gateway) Calendar() *calendar.Calendar { return g.cal }
 // Now returns the gateway's clock.
 func (g *Gateway) Now() time.Time { return g.now() }
 
-// prepare returns the compiled inventory for the version stored in tx,
-// compiling it when it changed (another instance may have changed it).
-func (g *Gateway) prepare(ctx context.Context, tx store.ReadTx) (*assess.Prepared, int64, error) {
-	v, err := tx.InventoryVersion(ctx)
-	if err != nil {
-		return nil, 0, err
-	}
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	if g.prepared != nil && g.version == v {
-		return g.prepared, v, nil
-	}
-	inv, err := tx.Inventory(ctx)
-	if err != nil {
-		return nil, 0, err
-	}
-	m := &model.Inventory{Processors: inv.Processors, Assets: inv.Assets, Approvals: inv.Approvals}
-	g.prepared = assess.Prepare(ctx, m, g.set, assess.Options{AsOf: model.DateOf(g.now()), Calendar: g.cal})
-	g.version = v
-	g.invVer.Set(float64(v))
-	return g.prepared, v, nil
-}
+// Stats returns how many batches were committed and how many checks they
+// held (retries of a failed batch not included).
+func (g *Gateway) Stats() (batches, checks int64) { return g.batches.Load(), g.batched.Load() }
+
+// QueueDepth is the number of checks waiting or in the running batch.
+func (g *Gateway) QueueDepth() int64 { return g.depth.Load() }
 
 func (g *Gateway) pseudonymizer(ctx context.Context, tx store.ReadTx) (*audit.Pseudonymizer, error) {
 	g.mu.Lock()
@@ -168,293 +202,239 @@ func (g *Gateway) Pseudonymizer(ctx context.Context) (*audit.Pseudonymizer, erro
 	return p, err
 }
 
+// pending is one check waiting for, or inside, a batch.
+type pending struct {
+	actor Actor
+	key   string
+	req   *Request
+	hash  []byte
+	now   time.Time
+	// state: 0 queued, 1 taken by a batch, 2 abandoned by its caller (it
+	// timed out or went away before its batch started: it never runs).
+	state atomic.Int32
+	done  chan outcome
+}
+
+type outcome struct {
+	resp   *Response
+	raw    []byte
+	replay bool
+	err    error
+}
+
 // Check decides a transfer and records the decision durably. It returns the
 // answer as JSON bytes (the same bytes a retry with the same key gets) and
 // whether it was replayed from an earlier identical request.
 func (g *Gateway) Check(ctx context.Context, actor Actor, key string, body []byte) (*Response, []byte, bool, error) {
 	start := time.Now()
-	resp, raw, replay, err := g.check(ctx, actor, key, body)
+	o := g.check(ctx, actor, key, body)
 	g.latency.Observe(time.Since(start).Seconds())
 	switch {
-	case err != nil:
+	case o.err != nil:
 		g.checks.WithLabelValues("error").Inc()
-	case !replay:
-		g.checks.WithLabelValues(resp.Decision).Inc()
+	case !o.replay:
+		g.checks.WithLabelValues(o.resp.Decision).Inc()
 	}
-	return resp, raw, replay, err
+	return o.resp, o.raw, o.replay, o.err
 }
 
-func (g *Gateway) check(ctx context.Context, actor Actor, key string, body []byte) (*Response, []byte, bool, error) {
-	if key == "" {
-		return nil, nil, false, &Error{Code: CodeIdempotencyKey, Message: "an Idempotency-Key header is required so that a retried check is counted once"}
-	}
-	if len(key) > 200 {
-		return nil, nil, false, &Error{Code: CodeInvalid, Message: "the Idempotency-Key is longer than 200 characters"}
+func (g *Gateway) check(ctx context.Context, actor Actor, key string, body []byte) outcome {
+	if err := validKey(key); err != nil {
+		return outcome{err: err}
 	}
 	req, err := Parse(body)
 	if err != nil {
-		return nil, nil, false, err
+		return outcome{err: err}
 	}
 	if req.Backfill && actor.Role != store.RoleAdmin {
-		return nil, nil, false, &Error{Code: CodeForbidden, Message: "only an admin may record a backfill"}
+		return outcome{err: &Error{Code: CodeForbidden, Message: "only an admin may record a backfill"}}
 	}
 	if actor.Role == store.RoleAuditor {
-		return nil, nil, false, &Error{Code: CodeForbidden, Message: "the auditor role is read-only"}
+		return outcome{err: &Error{Code: CodeForbidden, Message: "the auditor role is read-only"}}
 	}
 	if req.Exemption != "" {
 		if exists, claimable := g.set.Claimable(req.Exemption); !exists || !claimable {
-			return nil, nil, false, invalid([]string{fmt.Sprintf("exemption: %q is not an exemption that may be claimed under the loaded packs", req.Exemption)})
+			return outcome{err: invalid([]string{fmt.Sprintf("exemption: %q is not an exemption that may be claimed under the loaded packs", req.Exemption)})}
 		}
 	}
-	hash := req.Hash()
-	now := g.now()
-	date := model.DateOf(now)
-	if req.Backfill {
-		date, _ = model.ParseDate(req.Date)
-	}
-	var resp *Response
-	var raw []byte
-	replay := false
-	err = g.group.Do(ctx, func(tx store.Tx) error {
-		resp, raw, replay = nil, nil, false
-		if rec, err := tx.Idempotency(ctx, key); err == nil {
-			if string(rec.RequestHash) != string(hash) {
-				return &Error{Code: CodeIdempotencyReuse, Message: "this Idempotency-Key was used with a different request body"}
-			}
-			raw, replay = rec.Response, true
-			return nil
-		} else if !errors.Is(err, store.ErrNotFound) {
-			return err
-		}
-		r, b, err := g.decide(ctx, tx, actor, key, req, hash, date, now)
-		resp, raw = r, b
-		return err
-	})
-	if err != nil {
-		var ge *Error
-		if errors.As(err, &ge) {
-			return nil, nil, false, ge
-		}
-		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-			return nil, nil, false, &Error{Code: CodeOverloaded, Message: "the check was not recorded before the request ended: retry with the same Idempotency-Key"}
-		}
-		g.log.Error("check failed", "err", err, "transfer", req.ID)
-		return nil, nil, false, &Error{Code: CodeUnavailable, Message: "the check could not be recorded durably, so it is not allowed: retry with the same Idempotency-Key"}
-	}
-	if replay {
-		resp = &Response{}
-		if err := json.Unmarshal(raw, resp); err != nil {
-			return nil, nil, false, &Error{Code: CodeInternal, Message: "stored answer unreadable"}
+	p := &pending{actor: actor, key: key, req: req, hash: req.Hash(), now: g.now(), done: make(chan outcome, 1)}
+	o := g.submit(ctx, p)
+	if o.err == nil && o.replay {
+		o.resp = &Response{}
+		if err := json.Unmarshal(o.raw, o.resp); err != nil {
+			return outcome{err: &Error{Code: CodeInternal, Message: "stored answer unreadable"}}
 		}
 	}
-	return resp, raw, replay, nil
+	return o
 }
 
-// decide runs inside the shared transaction: it reads the counts the
-// decision depends on, decides, and writes the record, the counts, the audit
-// entry and the idempotency key.
-func (g *Gateway) decide(ctx context.Context, tx store.Tx, actor Actor, key string, req *Request, hash []byte, date model.Date, now time.Time) (*Response, []byte, error) {
-	prep, version, err := g.prepare(ctx, tx)
-	if err != nil {
-		return nil, nil, err
+var errOverloaded = &Error{Code: CodeOverloaded, Message: "the service is overloaded and did not record this check: retry with the same Idempotency-Key"}
+
+// submit queues p and waits for its outcome. A check that cannot enter the
+// queue, or whose batch has not started, within QueueTimeout (or whose
+// caller goes away) is abandoned: it never runs, nothing of it is stored.
+// Once its batch has started it always waits for the commit, so the answer
+// says what happened.
+func (g *Gateway) submit(ctx context.Context, p *pending) outcome {
+	timer := time.NewTimer(g.opt.QueueTimeout)
+	defer timer.Stop()
+	g.qmu.RLock()
+	if g.closed {
+		g.qmu.RUnlock()
+		return outcome{err: &Error{Code: CodeUnavailable, Message: "the service is shutting down and did not record this check: retry with the same Idempotency-Key"}}
 	}
-	t := req.Transfer(date)
-	year := date.Year()
-	led := transfer.NewLedger()
-	var deny []string
-	proc := prep.Processor(t.Processor)
-	var d *transfer.Decision
-	if proc == nil {
-		deny = append(deny, fmt.Sprintf("processor %s is not in the stored inventory", t.Processor))
+	g.depth.Add(1)
+	select {
+	case g.queue <- p:
+	case <-ctx.Done():
+		g.depth.Add(-1)
+		g.qmu.RUnlock()
+		return outcome{err: errOverloaded}
+	case <-timer.C:
+		g.depth.Add(-1)
+		g.qmu.RUnlock()
+		return outcome{err: errOverloaded}
 	}
-	for _, a := range t.Assets {
-		as := prep.Asset(a)
-		switch {
-		case as == nil:
-			deny = append(deny, fmt.Sprintf("asset %s is not in the stored inventory", a))
-		case as.Processor != t.Processor:
-			deny = append(deny, fmt.Sprintf("asset %s belongs to processor %s, not %s", a, as.Processor, t.Processor))
-		}
+	g.qmu.RUnlock()
+	select {
+	case o := <-p.done:
+		return o
+	case <-ctx.Done():
+	case <-timer.C:
 	}
-	if proc != nil {
-		group := proc.GroupID()
-		var members []string
-		for _, p := range prep.Inventory().Processors {
-			if p.GroupID() == group {
-				members = append(members, p.ID)
-			}
-		}
-		totals, err := tx.YearTotals(ctx, year, members...)
-		if err != nil {
-			return nil, nil, err
-		}
-		gt := &transfer.Tally{}
-		for _, m := range members {
-			c := totals[m]
-			tl := transfer.Tally{Individuals: c.Individuals, SensitiveIndividuals: c.SensitiveIndividuals, Unknown: c.Unknown}
-			if m == t.Processor {
-				pt := tl
-				led.Processor[transfer.Key{ID: m, Year: year}] = &pt
-			}
-			gt.Individuals += tl.Individuals
-			gt.SensitiveIndividuals += tl.SensitiveIndividuals
-			gt.Unknown = gt.Unknown || tl.Unknown
-		}
-		led.Group[transfer.Key{ID: group, Year: year}] = gt
-		var ids []string
-		for _, a := range prep.Inventory().Approvals {
-			if a.Processor == t.Processor || (a.Group != "" && a.Group == group) {
-				ids = append(ids, a.ID)
-			}
-		}
-		if len(ids) > 0 {
-			use, err := tx.ApprovalUsage(ctx, ids...)
-			if err != nil {
-				return nil, nil, err
-			}
-			for id, n := range use {
-				led.ApprovalUse[id] = &transfer.Tally{Individuals: n}
-			}
-		}
+	if p.state.CompareAndSwap(0, 2) {
+		return outcome{err: errOverloaded}
 	}
-	resp := &Response{Transfer: t.ID, Date: date, Backfill: req.Backfill, InventoryVersion: version,
-		Reasons: []model.Reason{}, Missing: []model.Missing{}, Findings: []model.Finding{}, Assets: []model.TransferAsset{}}
-	if len(deny) == 0 {
-		d = prep.Decide(t, led)
-		r := d.Result
-		resp.Mechanism, resp.Exemption, resp.Coverage, resp.Reasons, resp.Cumulative = r.Mechanism, r.Exemption, r.Coverage, r.Reasons, r.Cumulative
-		resp.Missing = r.Missing
-		resp.Assets = r.Assets
-		if d.Findings != nil {
-			resp.Findings = d.Findings
-		}
-		deny = append(deny, denyReasons(d)...)
-	} else {
-		resp.Mechanism = model.MechUndetermined
-		resp.Coverage = model.Coverage{Status: model.CovUndetermined, Problems: []string{}}
-	}
-	allow := len(deny) == 0
-	resp.Decision = store.DecisionDeny
-	if allow {
-		resp.Decision = store.DecisionAllow
-	}
-	if deny == nil {
-		deny = []string{}
-	}
-	resp.DenyReasons = deny
-	counted := allow && d != nil && d.Counted
-	if allow {
-		if counted {
-			delta := model.Counts{Unknown: t.Individuals == nil || t.SensitiveIndividuals == nil}
-			if t.Individuals != nil {
-				delta.Individuals = *t.Individuals
-			}
-			if t.SensitiveIndividuals != nil {
-				delta.SensitiveIndividuals = *t.SensitiveIndividuals
-			}
-			if err := tx.AddTotals(ctx, year, t.Processor, delta); err != nil {
-				return nil, nil, err
-			}
-		}
-		if d.Approval != "" {
-			var n int64
-			if t.Individuals != nil {
-				n += *t.Individuals
-			}
-			if t.SensitiveIndividuals != nil {
-				n += *t.SensitiveIndividuals
-			}
-			if err := tx.AddApprovalUsage(ctx, d.Approval, n); err != nil {
-				return nil, nil, err
-			}
-		}
-	}
-	pseudo, err := g.pseudonymizer(ctx, tx)
-	if err != nil {
-		return nil, nil, err
-	}
-	entryBody, err := json.Marshal(auditBody(pseudo, req, resp, counted, key))
-	if err != nil {
-		return nil, nil, err
-	}
-	idx, err := tx.AppendAudit(ctx, audit.Entry{Time: now, Kind: "transfer.check", Actor: actor.String(), Body: entryBody})
-	if err != nil {
-		return nil, nil, err
-	}
-	resp.LogIndex = idx[0]
-	raw, err := json.Marshal(resp)
-	if err != nil {
-		return nil, nil, err
-	}
-	rec := &store.CheckRecord{Transfer: *t, Decision: resp.Decision, Counted: counted, Backfill: req.Backfill, Actor: actor.String(), LogIndex: resp.LogIndex, At: now, Response: raw}
-	if _, err := tx.RecordCheck(ctx, rec); err != nil {
-		return nil, nil, err
-	}
-	if err := tx.PutIdempotency(ctx, store.IdempotencyRecord{Key: key, RequestHash: hash, Response: raw, At: now}); err != nil {
-		return nil, nil, err
-	}
-	if size, err := tx.LogSize(ctx); err == nil {
-		g.logSize.Set(float64(size))
-	}
-	return resp, raw, nil
+	return <-p.done
 }
 
-// denyReasons lists why a decided transfer may not go ahead (SPEC §7): it is
-// allowed only when exempt or covered, decided, and free of blocking findings.
-func denyReasons(d *transfer.Decision) []string {
-	var out []string
-	r := d.Result
-	if r.Mechanism == model.MechUndetermined {
-		var facts []string
-		for _, m := range r.Missing {
-			facts = append(facts, m.Fact)
+func (g *Gateway) loop() {
+	defer close(g.loopDone)
+	max := g.opt.Group.MaxBatch
+	batch := make([]*pending, 0, max)
+	for {
+		first, ok := <-g.queue
+		if !ok {
+			return
 		}
-		sort.Strings(facts)
-		out = append(out, fmt.Sprintf("the mechanism is undetermined until these are known: %v", facts))
-	} else if r.Mechanism != model.MechExempt && r.Coverage.Status != model.CovCovered {
-		out = append(out, fmt.Sprintf("it needs a %s and coverage is %s", r.Mechanism, r.Coverage.Status))
-	}
-	for _, f := range d.Findings {
-		if f.Blocking {
-			out = append(out, f.Kind+": "+f.Text)
+		batch = g.take(batch[:0], first)
+	gather:
+		for len(batch) < max {
+			select {
+			case p, ok := <-g.queue:
+				if !ok {
+					break gather
+				}
+				batch = g.take(batch, p)
+			default:
+				break gather
+			}
 		}
+		if len(batch) > 0 {
+			g.run(batch)
+		}
+		clear(batch)
 	}
-	return out
 }
 
-// auditBody is what the log keeps of a check: the decision and its inputs,
-// with identifiers in free text pseudonymised and the idempotency key hashed.
-func auditBody(p *audit.Pseudonymizer, req *Request, resp *Response, counted bool, key string) map[string]any {
-	b := map[string]any{
-		"transfer": req.ID, "processor": req.Processor, "date": resp.Date.String(), "assets": req.Assets,
-		"recipient": req.Recipient, "decision": resp.Decision, "mechanism": resp.Mechanism,
-		"coverage": resp.Coverage.Status, "counted": counted, "inventory_version": resp.InventoryVersion,
-		"idempotency_key": p.Hash("idempotency_key", key), "request_sha256": hex.EncodeToString(req.Hash()),
+// take adds p to the batch unless its caller abandoned it.
+func (g *Gateway) take(batch []*pending, p *pending) []*pending {
+	if p.state.CompareAndSwap(0, 1) {
+		return append(batch, p)
 	}
-	if req.Purpose != "" {
-		b["purpose"] = redact(p, req.Purpose)
-	}
-	if req.Individuals != nil {
-		b["individuals"] = *req.Individuals
-	}
-	if req.SensitiveIndividuals != nil {
-		b["sensitive_individuals"] = *req.SensitiveIndividuals
-	}
-	if resp.Exemption != nil {
-		b["exemption"] = *resp.Exemption
-	}
-	if req.Exemption != "" {
-		b["exemption_claimed"] = req.Exemption
-		b["exemption_ref"] = redact(p, req.ExemptionRef)
-	}
-	if resp.Coverage.Approval != "" {
-		b["approval"] = resp.Coverage.Approval
-	}
-	if len(resp.DenyReasons) > 0 {
-		b["deny_reasons"] = resp.DenyReasons
-	}
-	if req.Backfill {
-		b["backfill"] = true
-	}
-	return b
+	g.depth.Add(-1)
+	return batch
 }
+
+func (g *Gateway) deliver(p *pending, o outcome) {
+	g.depth.Add(-1)
+	p.done <- o
+}
+
+// run commits a batch. If the batch fails for a reason other than the
+// database being unavailable, its checks are retried one per transaction,
+// so that one check the store refuses cannot fail its neighbours. A retry
+// is safe: a check whose first attempt did commit (its answer was lost with
+// the connection) is found by its Idempotency-Key and replayed.
+func (g *Gateway) run(batch []*pending) {
+	g.batchSz.Observe(float64(len(batch)))
+	outs := make([]outcome, len(batch))
+	err := g.group.Do(context.Background(), func(tx store.Tx) error { return g.decideBatch(tx, batch, outs) })
+	if err == nil {
+		g.batches.Add(1)
+		g.batched.Add(int64(len(batch)))
+		for i, p := range batch {
+			g.deliver(p, outs[i])
+		}
+		return
+	}
+	code := store.CodeOf(err)
+	if len(batch) == 1 || code == store.CodeUnavailable || code == store.CodeClosed {
+		g.log.Error("check batch not recorded", "err", err, "checks", len(batch))
+		for _, p := range batch {
+			g.deliver(p, outcome{err: g.failure(err)})
+		}
+		return
+	}
+	g.log.Warn("check batch not recorded: retrying its checks one by one", "err", err, "checks", len(batch))
+	for i, p := range batch {
+		one := outs[i : i+1]
+		one[0] = outcome{}
+		if err := g.group.Do(context.Background(), func(tx store.Tx) error { return g.decideBatch(tx, batch[i:i+1], one) }); err != nil {
+			g.log.Error("check not recorded", "err", err, "transfer", p.req.ID)
+			one[0] = outcome{err: g.failure(err)}
+		}
+		g.deliver(p, one[0])
+	}
+}
+
+// failure is the answer for a check the store did not record.
+func (g *Gateway) failure(err error) error {
+	if store.CodeOf(err) == store.CodeInvalid {
+		return &Error{Code: CodeInvalid, Message: "the check cannot be recorded: " + err.Error()}
+	}
+	return &Error{Code: CodeUnavailable, Message: "the check could not be recorded durably, so it is not allowed: retry with the same Idempotency-Key"}
+}
+
+// validKey accepts printable ASCII keys of at most 200 characters. Keeping
+// control characters out leaves room for the gateway's own records in the
+// same key space (see markerKey).
+func validKey(key string) error {
+	if key == "" {
+		return &Error{Code: CodeIdempotencyKey, Message: "an Idempotency-Key header is required so that a retried check is counted once"}
+	}
+	if len(key) > 200 {
+		return &Error{Code: CodeInvalid, Message: "the Idempotency-Key is longer than 200 characters"}
+	}
+	for i := 0; i < len(key); i++ {
+		if key[i] < 0x20 || key[i] > 0x7e {
+			return &Error{Code: CodeInvalid, Message: fmt.Sprintf("the Idempotency-Key has a character outside printable ASCII at byte %d", i+1)}
+		}
+	}
+	return nil
+}
+
+// markerKey is the idempotency-table key recording that a transfer id was
+// allowed. The record separator cannot occur in a client's key (validKey),
+// so the two never collide; the lookup is the table's primary key, inside
+// the same locked transaction as the check, so two processes cannot both
+// allow one transfer id.
+func markerKey(transferID string) string { return "\x1eallowed-transfer\x1e" + transferID }
+
+// markerTime is stored as the marker's time so that purging old
+// idempotency keys (PurgeIdempotency, by age) never removes a marker.
+var markerTime = time.Unix(0, 1<<62)
+
+type marker struct {
+	Transfer string `json:"transfer"`
+	LogIndex uint64 `json:"log_index"`
+	Date     string `json:"date"`
+}
+
+func transferExists(id string, raw []byte) *Error {
+	var m marker
+	_ = json.Unmarshal(raw, &m)
+	return &Error{Code: CodeTransferExists, Message: fmt.Sprintf("transfer %s was already allowed (audit log index %d, %s): a transfer id is allowed once; use a new id for a new transfer, or the first Idempotency-Key to read the first answer", id, m.LogIndex, m.Date)}
+}
+
+func sameHash(a, b []byte) bool { return bytes.Equal(a, b) }

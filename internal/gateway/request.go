@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/xborder/xborder/internal/audit"
 	"github.com/xborder/xborder/internal/model"
 )
 
@@ -89,6 +90,11 @@ func invalid(details []string) *Error {
 // Parse decodes a check body strictly (unknown fields are errors) and
 // validates it.
 func Parse(body []byte) (*Request, error) {
+	// The audit log refuses anything that looks like an API token; say so
+	// now rather than fail the commit.
+	if bytes.Contains(body, []byte(audit.TokenPrefix)) {
+		return nil, invalid([]string{fmt.Sprintf("body: contains %q, the prefix of an API token: tokens must never reach the audit log", audit.TokenPrefix)})
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	var r Request

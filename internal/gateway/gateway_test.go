@@ -1,0 +1,383 @@
+package gateway_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/xborder/xborder/internal/gateway"
+	"github.com/xborder/xborder/internal/gateway/gatewaytest"
+	"github.com/xborder/xborder/internal/inventory"
+	"github.com/xborder/xborder/internal/store"
+)
+
+var engineer = gateway.Actor{Role: store.RoleEngineer, Name: "pipeline"}
+
+func setup(t *testing.T, opt gateway.Options) (*gateway.Gateway, store.Store) {
+	t.Helper()
+	st := openSQLite(t, filepath.Join(t.TempDir(), "g.db"))
+	return setupOn(t, st, opt), st
+}
+
+func setupOn(t *testing.T, st store.Store, opt gateway.Options) *gateway.Gateway {
+	t.Helper()
+	opt.Set = packs(t)
+	opt.Now = func() time.Time { return fixedNow }
+	g, err := gateway.New(st, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { g.Close() })
+	putInventory(t, g, gatewaytest.Inventory)
+	return g
+}
+
+func check(t *testing.T, g *gateway.Gateway, key string, body []byte) (*gateway.Response, []byte, bool, *gateway.Error) {
+	t.Helper()
+	resp, raw, replay, err := g.Check(context.Background(), engineer, key, body)
+	if err != nil {
+		var ge *gateway.Error
+		if !errors.As(err, &ge) {
+			t.Fatalf("check %s: error without a code: %v", key, err)
+		}
+		return nil, nil, false, ge
+	}
+	return resp, raw, replay, nil
+}
+
+func TestCheck_AllowedAnswerCarriesTheDecision(t *testing.T) {
+	g, _ := setup(t, gateway.Options{})
+	resp, _, replay, gerr := check(t, g, "k-1", gatewaytest.CappedCheck("t-1"))
+	if gerr != nil || replay {
+		t.Fatalf("check: %v, replay %v", gerr, replay)
+	}
+	if resp.Decision != "allow" || resp.Mechanism != "standard_contract_or_certification" || resp.Coverage.Status != "covered" || resp.Coverage.Approval != "scc-capped" {
+		t.Fatalf("answer %+v: want allow, standard contract covered by scc-capped", resp)
+	}
+	if resp.Cumulative.Processor.Individuals != 9 || resp.Cumulative.Processor.SensitiveIndividuals != 1 || resp.Date.String() != "2026-06-10" {
+		t.Fatalf("cumulative %+v on %s: want 9 + 1 on 2026-06-10", resp.Cumulative, resp.Date)
+	}
+}
+
+func TestCheck_TransferIDAllowedOnlyOnce(t *testing.T) {
+	g, _ := setup(t, gateway.Options{})
+	first, raw1, _, gerr := check(t, g, "k-1", gatewaytest.CappedCheck("t-1"))
+	if gerr != nil || first.Decision != "allow" {
+		t.Fatalf("first check: %v %+v", gerr, first)
+	}
+	_, _, _, gerr = check(t, g, "k-2", gatewaytest.CappedCheck("t-1"))
+	if gerr == nil || gerr.Code != gateway.CodeTransferExists {
+		t.Fatalf("same transfer id, other key: got %v, want %s", gerr, gateway.CodeTransferExists)
+	}
+	if !strings.Contains(gerr.Message, fmt.Sprintf("log index %d", first.LogIndex)) {
+		t.Errorf("the refusal %q does not name the first allowed entry %d", gerr.Message, first.LogIndex)
+	}
+	// The first key still replays the first answer, byte for byte.
+	_, raw, replay, gerr := check(t, g, "k-1", gatewaytest.CappedCheck("t-1"))
+	if gerr != nil || !replay || string(raw) != string(raw1) {
+		t.Fatalf("replay: %v, replay %v, same bytes %v", gerr, replay, string(raw) == string(raw1))
+	}
+}
+
+func TestCheck_DeniedTransferMayBeCheckedAgainAfterAnApproval(t *testing.T) {
+	g, st := setup(t, gateway.Options{})
+	body := gatewaytest.CheckBody("t-9", "capped", "capped-pi", 9, 1)
+	body = []byte(strings.Replace(string(body), gatewaytest.Recipient, "New Partner Ltd", 1))
+	resp, _, _, gerr := check(t, g, "k-a", body)
+	if gerr != nil || resp.Decision != "deny" {
+		t.Fatalf("uncovered recipient: %v %+v, want deny", gerr, resp)
+	}
+	// The same key replays the denial; a new key after an approval is added decides again.
+	if r, _, replay, _ := check(t, g, "k-a", body); r == nil || !replay || r.Decision != "deny" {
+		t.Fatalf("replay of the denial: %+v %v", r, replay)
+	}
+	set := g.Set()
+	inv, err := inventory.Parse("x", []byte(strings.Replace(gatewaytest.Inventory, "recipients: [Overseas Services GmbH]", "recipients: [Overseas Services GmbH, New Partner Ltd]", 1)),
+		inventory.Options{Facts: set, Items: set, RejectTransfers: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := g.Group().Do(context.Background(), func(tx store.Tx) error { _, err := tx.PutApproval(context.Background(), inv.Approvals[0]); return err }); err != nil {
+		t.Fatal(err)
+	}
+	resp, _, _, gerr = check(t, g, "k-b", body)
+	if gerr != nil || resp.Decision != "allow" {
+		t.Fatalf("after the approval: %v %+v, want allow", gerr, resp)
+	}
+	if _, _, _, gerr = check(t, g, "k-c", body); gerr == nil || gerr.Code != gateway.CodeTransferExists {
+		t.Fatalf("third key after an allow: %v, want %s", gerr, gateway.CodeTransferExists)
+	}
+	gatewaytest.Verify(t, st, nil, []gatewaytest.Sent{{Key: "k-a", Transfer: "t-9"}, {Key: "k-b", Transfer: "t-9"}})
+}
+
+func TestCheck_KeyRules(t *testing.T) {
+	g, _ := setup(t, gateway.Options{})
+	if _, _, _, gerr := check(t, g, "k-1", gatewaytest.CappedCheck("t-1")); gerr != nil {
+		t.Fatal(gerr)
+	}
+	cases := []struct {
+		name, key string
+		body      []byte
+		code      string
+	}{
+		{"missing key", "", gatewaytest.CappedCheck("t-2"), gateway.CodeIdempotencyKey},
+		{"key reused with another body", "k-1", gatewaytest.CappedCheck("t-2"), gateway.CodeIdempotencyReuse},
+		{"key of 201 characters", strings.Repeat("k", 201), gatewaytest.CappedCheck("t-2"), gateway.CodeInvalid},
+		{"control character in key", "k\x1e2", gatewaytest.CappedCheck("t-2"), gateway.CodeInvalid},
+		{"non-ASCII key", "clé", gatewaytest.CappedCheck("t-2"), gateway.CodeInvalid},
+		{"API token in the body", "k-3", gatewaytest.CheckBody("t-3", "capped", "capped-pi", 1, 0)[:0], gateway.CodeInvalid},
+	}
+	cases[5].body = []byte(strings.Replace(string(gatewaytest.CappedCheck("t-3")), "after-sales analytics", "debug with xbt_abcdef", 1))
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, _, _, gerr := check(t, g, c.key, c.body)
+			if gerr == nil || gerr.Code != c.code {
+				t.Fatalf("got %v, want %s", gerr, c.code)
+			}
+		})
+	}
+	// A key of exactly 200 printable characters is fine.
+	if _, _, _, gerr := check(t, g, strings.Repeat("k", 200), gatewaytest.CappedCheck("t-4")); gerr != nil {
+		t.Fatalf("200-character key: %v", gerr)
+	}
+}
+
+// Concurrent duplicates land in the same batch: the batch must see its own
+// earlier checks.
+func TestCheck_DuplicatesInOneBatch(t *testing.T) {
+	hold := make(chan struct{})
+	st := &heldStore{Store: openSQLite(t, filepath.Join(t.TempDir(), "d.db"))}
+	g := setupOn(t, st, gateway.Options{})
+	st.hold = hold
+	// The first check takes the committer and waits; the others queue
+	// behind it and form one batch.
+	var wg sync.WaitGroup
+	type res struct {
+		key  string
+		resp *gateway.Response
+		err  *gateway.Error
+		rep  bool
+	}
+	out := make(chan res, 16)
+	fire := func(key string, body []byte) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r, _, rep, err := g.Check(context.Background(), engineer, key, body)
+			var ge *gateway.Error
+			errors.As(err, &ge)
+			out <- res{key, r, ge, rep}
+		}()
+	}
+	fire("k-0", gatewaytest.CappedCheck("t-0"))
+	waitDepth(t, g, 1)
+	fire("k-1", gatewaytest.CappedCheck("t-1"))
+	waitDepth(t, g, 2)
+	fire("k-1", gatewaytest.CappedCheck("t-1")) // same key, same body: replay
+	fire("k-2", gatewaytest.CappedCheck("t-1")) // same transfer, other key: 409
+	fire("k-1", gatewaytest.CappedCheck("t-2")) // same key, other body: 409
+	waitDepth(t, g, 5)
+	close(hold)
+	wg.Wait()
+	close(out)
+	got := map[string]int{}
+	for r := range out {
+		switch {
+		case r.err != nil:
+			got[r.err.Code]++
+		case r.rep:
+			got["replay"]++
+		default:
+			got[r.resp.Decision]++
+		}
+	}
+	want := map[string]int{"allow": 2, "replay": 1, gateway.CodeTransferExists: 1, gateway.CodeIdempotencyReuse: 1}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("outcomes %v, want %v", got, want)
+	}
+	if b, n := g.Stats(); b < 2 || n != 5 {
+		t.Errorf("batches %d holding %d checks: want the last four in one batch", b, n)
+	}
+	gatewaytest.Verify(t, st, nil, []gatewaytest.Sent{{Key: "k-0", Transfer: "t-0"}, {Key: "k-1", Transfer: "t-1"}})
+}
+
+func waitDepth(t *testing.T, g *gateway.Gateway, n int64) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for g.QueueDepth() < n {
+		if time.Now().After(deadline) {
+			t.Fatalf("queue depth %d, waiting for %d", g.QueueDepth(), n)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// heldStore makes Update wait until hold is closed (when set).
+type heldStore struct {
+	store.Store
+	hold chan struct{}
+}
+
+func (s *heldStore) Update(ctx context.Context, fn func(store.Tx) error) error {
+	if s.hold != nil {
+		<-s.hold
+	}
+	return s.Store.Update(ctx, fn)
+}
+
+// A check that waits longer than QueueTimeout before its batch starts fails
+// closed: 503 overloaded and nothing of it is stored.
+func TestCheck_QueueTimeoutFailsClosed(t *testing.T) {
+	hold := make(chan struct{})
+	st := &heldStore{Store: openSQLite(t, filepath.Join(t.TempDir(), "q.db"))}
+	g := setupOn(t, st, gateway.Options{QueueTimeout: 50 * time.Millisecond, Group: store.GroupOptions{MaxBatch: 1, QueueSize: 1}})
+	st.hold = hold
+	errs := make(chan *gateway.Error, 3)
+	go func() { _, _, _, gerr := checkNoFatal(g, "k-0", gatewaytest.CappedCheck("t-0")); errs <- gerr }()
+	waitDepth(t, g, 1)
+	// k-1 waits in the queue (size 1) and times out; k-2 finds the queue full and times out.
+	go func() { _, _, _, gerr := checkNoFatal(g, "k-1", gatewaytest.CappedCheck("t-1")); errs <- gerr }()
+	go func() { _, _, _, gerr := checkNoFatal(g, "k-2", gatewaytest.CappedCheck("t-2")); errs <- gerr }()
+	var overloaded int
+	for i := 0; i < 2; i++ {
+		if e := <-errs; e != nil && e.Code == gateway.CodeOverloaded {
+			overloaded++
+		}
+	}
+	close(hold)
+	if e := <-errs; e != nil {
+		t.Fatalf("the check whose batch had started: %v, want its answer", e)
+	}
+	if overloaded != 2 {
+		t.Fatalf("%d checks failed as overloaded, want 2", overloaded)
+	}
+	// The abandoned checks never run, even once the store is free again.
+	time.Sleep(50 * time.Millisecond)
+	sum := gatewaytest.Verify(t, st, nil, []gatewaytest.Sent{{Key: "k-0", Transfer: "t-0"}, {Key: "k-1", Transfer: "t-1"}, {Key: "k-2", Transfer: "t-2"}})
+	if sum.Checks != 1 {
+		t.Fatalf("%d checks recorded, want only the one that was answered", sum.Checks)
+	}
+}
+
+func checkNoFatal(g *gateway.Gateway, key string, body []byte) (*gateway.Response, []byte, bool, *gateway.Error) {
+	r, raw, rep, err := g.Check(context.Background(), engineer, key, body)
+	var ge *gateway.Error
+	if err != nil && !errors.As(err, &ge) {
+		ge = &gateway.Error{Code: "not a gateway error: " + err.Error()}
+	}
+	return r, raw, rep, ge
+}
+
+// poisonStore fails RecordCheck for one transfer id, as a store refusing
+// one check would.
+type poisonStore struct {
+	heldStore
+	poison string
+}
+
+type poisonTx struct {
+	store.Tx
+	poison string
+}
+
+func (s *poisonStore) Update(ctx context.Context, fn func(store.Tx) error) error {
+	return s.heldStore.Update(ctx, func(tx store.Tx) error { return fn(poisonTx{tx, s.poison}) })
+}
+
+func (t poisonTx) Savepoint(ctx context.Context, fn func(store.Tx) error) error {
+	return t.Tx.Savepoint(ctx, func(tx store.Tx) error { return fn(poisonTx{tx, t.poison}) })
+}
+
+func (t poisonTx) RecordCheck(ctx context.Context, rec *store.CheckRecord) (int64, error) {
+	if rec.Transfer.ID == t.poison {
+		return 0, store.Errorf(store.CodeInternal, "injected failure for %s", t.poison)
+	}
+	return t.Tx.RecordCheck(ctx, rec)
+}
+
+// One check the store refuses fails alone: its batch is retried check by
+// check and the others are recorded and answered.
+func TestCheck_OneFailingCheckDoesNotFailItsBatch(t *testing.T) {
+	hold := make(chan struct{})
+	st := &poisonStore{heldStore: heldStore{Store: openSQLite(t, filepath.Join(t.TempDir(), "p.db"))}, poison: "t-bad"}
+	g := setupOn(t, st, gateway.Options{})
+	st.hold = hold
+	ids := []string{"t-0", "t-1", "t-bad", "t-3", "t-4"}
+	errs := make([]*gateway.Error, len(ids))
+	var wg sync.WaitGroup
+	for i, id := range ids {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, _, _, errs[i] = checkNoFatal(g, "k-"+id, gatewaytest.CappedCheck(id))
+		}()
+		waitDepth(t, g, int64(i+1))
+	}
+	close(hold)
+	wg.Wait()
+	var sent []gatewaytest.Sent
+	for i, id := range ids {
+		sent = append(sent, gatewaytest.Sent{Key: "k-" + id, Transfer: id})
+		if id == "t-bad" {
+			if errs[i] == nil || errs[i].Code != gateway.CodeUnavailable {
+				t.Errorf("%s: %v, want %s", id, errs[i], gateway.CodeUnavailable)
+			}
+		} else if errs[i] != nil {
+			t.Errorf("%s: %v, want an answer", id, errs[i])
+		}
+	}
+	if sum := gatewaytest.Verify(t, st, nil, sent); sum.Checks != 4 {
+		t.Fatalf("%d checks recorded, want 4", sum.Checks)
+	}
+}
+
+// Many goroutines on one gateway near both thresholds: exactly the checks
+// that fit are allowed, and the database agrees with every answer.
+func TestCheck_ConcurrentExactCounts(t *testing.T) {
+	g, st := setup(t, gateway.Options{Group: store.GroupOptions{MaxBatch: 16}})
+	var sent []gatewaytest.Sent
+	// 200 checks of 50 individuals against a cap of 5,000: exactly 100 fit.
+	for i := 0; i < 200; i++ {
+		sent = append(sent, gatewaytest.Sent{Key: fmt.Sprintf("kc-%d", i), Transfer: fmt.Sprintf("tc-%d", i), Body: gatewaytest.CheckBody(fmt.Sprintf("tc-%d", i), "capped", "capped-pi", 49, 1)})
+	}
+	answers := make([]gatewaytest.Answer, len(sent))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 32)
+	for i := range sent {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			r, raw, rep, err := g.Check(context.Background(), engineer, sent[i].Key, sent[i].Body)
+			answers[i] = gatewaytest.Answer{Sent: sent[i], Raw: raw, Replayed: rep}
+			if err == nil {
+				answers[i].Status, answers[i].Resp = 200, *r
+			}
+		}()
+	}
+	wg.Wait()
+	allowed := 0
+	for _, a := range answers {
+		if a.Status != 200 {
+			t.Fatalf("%s: no answer", a.Transfer)
+		}
+		if a.Resp.Decision == "allow" {
+			allowed++
+		}
+	}
+	if allowed != gatewaytest.Cap/50 {
+		t.Fatalf("%d allowed, want exactly %d", allowed, gatewaytest.Cap/50)
+	}
+	b, _ := json.Marshal(answers[0].Resp)
+	if len(b) == 0 {
+		t.Fatal("empty answer")
+	}
+	gatewaytest.Verify(t, st, answers, sent)
+}
