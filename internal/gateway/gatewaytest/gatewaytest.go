@@ -88,7 +88,9 @@ func CheckBody(id, processor, asset string, individuals, sensitive int64) []byte
 func CappedCheck(id string) []byte { return CheckBody(id, "capped", "capped-pi", CapPerCheck-1, 1) }
 
 // CrossingCheck is a check of the processor without approval.
-func CrossingCheck(id string) []byte { return CheckBody(id, "crossing", "crossing-pi", CrossPerCheck, 0) }
+func CrossingCheck(id string) []byte {
+	return CheckBody(id, "crossing", "crossing-pi", CrossPerCheck, 0)
+}
 
 // Sent is a check a client sent.
 type Sent struct {
