@@ -30,6 +30,10 @@ func TestCheckVIN_Table(t *testing.T) {
 		{"AAAAAAAAAAAAAAAAA", VINInvalid},
 		{"ABABABABABABABABA", VINInvalid}, // two distinct characters
 		{"SAAAAAAAAAAAAAAAA", VINInvalid}, // run of 16
+		{"WVGZZZ5N7AAAAAAAA", VINInvalid}, // run of 8 at the end (check digit right)
+		{"WVGZZZ5N7AAAAAAA1", VINValid},   // run of 7: allowed
+		{"AAAAAAAA9BCDEFGH1", VINInvalid}, // run of 8 at the start
+		{"AAAAAAAB8BCDEFGH1", VINValid},   // run of 7 at the start, check digit right
 		{"12345678901234567", VINInvalid}, // digits only
 		{"", VINInvalid},
 	}

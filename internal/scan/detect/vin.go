@@ -117,26 +117,38 @@ func CheckVIN(v []byte) VINStatus {
 }
 
 // repeated reports a placeholder: a run of 8 or more of one character, or
-// at most two distinct characters.
+// at most two distinct characters. Every run of 8 in 17 characters covers
+// index 7 or index 15, so only the runs through those two are measured; and
+// three different leading characters settle the distinct count at once.
 func repeated(v []byte) bool {
-	run, a, b := 1, v[0], byte(0)
-	distinct := 1
-	for i := 1; i < len(v); i++ {
-		c := v[i]
-		if c == v[i-1] {
-			run++
-			if run >= 8 {
-				return true
-			}
-		} else {
-			run = 1
-		}
-		if c != a && c != b {
-			if distinct == 1 {
-				b = c
-			}
-			distinct++
+	if runAt(v, 7) >= 8 || runAt(v, 15) >= 8 {
+		return true
+	}
+	if v[0] != v[1] && v[0] != v[2] && v[1] != v[2] {
+		return false
+	}
+	a, b := v[0], v[0]
+	for _, c := range v[1:] {
+		switch {
+		case c == a || c == b:
+		case a == b:
+			b = c
+		default:
+			return false // a third character
 		}
 	}
-	return distinct < 3
+	return true
+}
+
+// runAt is the length of the run of equal characters through v[i].
+func runAt(v []byte, i int) int {
+	c := v[i]
+	lo, hi := i, i
+	for lo > 0 && v[lo-1] == c {
+		lo--
+	}
+	for hi < len(v)-1 && v[hi+1] == c {
+		hi++
+	}
+	return hi - lo + 1
 }
