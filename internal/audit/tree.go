@@ -2,6 +2,7 @@ package audit
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"fmt"
 	"math/bits"
 
@@ -9,10 +10,23 @@ import (
 	"github.com/transparency-dev/merkle/rfc6962"
 )
 
-var rf = &compact.RangeFactory{Hash: rfc6962.DefaultHasher.HashChildren}
+var rf = &compact.RangeFactory{Hash: HashChildren}
 
-// HashChildren is the RFC 6962 interior node hash.
-func HashChildren(l, r []byte) []byte { return rfc6962.DefaultHasher.HashChildren(l, r) }
+// HashChildren is the RFC 6962 interior node hash, SHA-256(0x01 || l || r),
+// computed on a stack buffer: it runs once per entry when verifying, and
+// the generic hasher allocates a digest each time (tests pin it to
+// rfc6962.DefaultHasher).
+func HashChildren(l, r []byte) []byte {
+	var b [1 + 2*HashSize]byte
+	b[0] = 1
+	copy(b[1:], l)
+	copy(b[1+HashSize:], r)
+	if len(l) != HashSize || len(r) != HashSize {
+		return rfc6962.DefaultHasher.HashChildren(l, r)
+	}
+	h := sha256.Sum256(b[:])
+	return h[:]
+}
 
 // EmptyRoot is the root of the empty tree.
 func EmptyRoot() []byte { return rfc6962.DefaultHasher.EmptyRoot() }

@@ -9,6 +9,8 @@ import (
 	"sort"
 	"sync"
 	"time"
+
+	"github.com/transparency-dev/merkle/compact"
 )
 
 // StoredEntry is one row of the log as storage or a bundle holds it.
@@ -292,7 +294,8 @@ type fold struct {
 	archived uint64
 	stopped  bool
 	// chain state
-	pendingBreak int64 // entry whose chain pointer disagreed, awaiting the next entry
+	prevLeaf     []byte // leaf hash of the last entry folded
+	pendingBreak int64  // entry whose chain pointer disagreed, awaiting the next entry
 	window       [3]row
 	// checkpoint results
 	firstRootBad int64
@@ -301,30 +304,39 @@ type fold struct {
 
 type hashed struct {
 	e    StoredEntry
-	leaf []byte
+	leaf []byte // recomputed (stored, for archived entries)
 	dec  Decoded
 	err  error
+	// nodes are the recomputed hashes of the subtrees this entry completes
+	// inside its batch (levels 1..10), when the batch was hashed as a whole.
+	nodes []byte
 }
+
+// batchSize entries form one perfect subtree (level 10) when the batch is
+// complete and aligned, so workers hash the tree's lower levels in parallel
+// and the sequential fold only merges one root per batch.
+const batchSize = 1024
 
 type batch struct {
 	items []hashed
 	done  chan struct{}
+	rng   *compactRange // the batch's compact range, nil if it could not be built
 }
 
 func (f *fold) run(ctx context.Context, src Source) error {
 	f.pendingBreak = -1
 	f.firstRootBad = -1
+	f.prevLeaf = ZeroHash
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
-	const batchSize = 1024
 	work := make(chan *batch, 4*f.v.opt.Workers)
 	ordered := make(chan *batch, 4*f.v.opt.Workers+4)
 	var srcErr error
 	go func() {
 		defer close(work)
 		defer close(ordered)
-		b := &batch{done: make(chan struct{})}
+		b := &batch{items: make([]hashed, 0, batchSize), done: make(chan struct{})}
 		send := func() bool {
 			select {
 			case ordered <- b:
@@ -340,10 +352,11 @@ func (f *fold) run(ctx context.Context, src Source) error {
 			return true
 		}
 		srcErr = src.Entries(ctx, func(e StoredEntry) error {
-			b.items = append(b.items, hashed{e: e})
-			if len(b.items) == batchSize && !send() {
+			// Batches start at multiples of batchSize so each is a subtree.
+			if len(b.items) > 0 && (len(b.items) == batchSize || e.Index%batchSize == 0) && !send() {
 				return ctx.Err()
 			}
+			b.items = append(b.items, hashed{e: e})
 			return nil
 		})
 		if srcErr == nil && len(b.items) > 0 {
@@ -355,14 +368,18 @@ func (f *fold) run(ctx context.Context, src Source) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			lh := newLeafHasher()
 			for b := range work {
 				for i := range b.items {
 					h := &b.items[i]
 					if h.e.Data != nil {
-						h.leaf = LeafHash(h.e.Data)
-						h.dec, h.err = Decode(h.e.Data)
+						h.leaf = lh.sum(h.e.Data)
+						h.dec.Index, h.dec.Prev, h.dec.Time, h.err = decodeHeader(h.e.Data, h.e.Time != 0)
+					} else if len(h.e.Leaf) == HashSize {
+						h.leaf = h.e.Leaf
 					}
 				}
+				b.rng = subtree(b.items)
 				close(b.done)
 			}
 		}()
@@ -377,12 +394,17 @@ func (f *fold) run(ctx context.Context, src Source) error {
 		if f.stopped {
 			continue
 		}
+		if f.fast(b) {
+			continue
+		}
 		for i := range b.items {
-			f.step(&b.items[i])
+			f.step(&b.items[i], false)
 			if f.stopped {
-				cancel() // nothing more can be checked; stop reading
 				break
 			}
+		}
+		if f.stopped {
+			cancel() // nothing more can be checked; stop reading
 		}
 	}
 	if srcErr != nil && !(f.stopped && errors.Is(srcErr, context.Canceled)) {
@@ -394,9 +416,87 @@ func (f *fold) run(ctx context.Context, src Source) error {
 	return nil
 }
 
-func (f *fold) step(h *hashed) {
+// compactRange is the batch's part of the tree.
+type compactRange = compact.Range
+
+// subtree hashes a batch of consecutive entries starting at a multiple of
+// batchSize into a compact range, recording the nodes each entry completes.
+// It returns nil when the batch is not such a run (a gap, a missing hash):
+// the fold then goes entry by entry and reports what is wrong.
+func subtree(items []hashed) *compact.Range {
+	if len(items) == 0 || items[0].e.Index%batchSize != 0 {
+		return nil
+	}
+	begin := items[0].e.Index
+	for k := range items {
+		if items[k].e.Index != begin+uint64(k) || len(items[k].leaf) != HashSize {
+			return nil
+		}
+	}
+	r := rf.NewEmptyRange(begin)
+	for k := range items {
+		err := r.Append(items[k].leaf, func(id compact.NodeID, h []byte) {
+			if id.Level > 0 {
+				row, _ := NodeLocation(id)
+				it := &items[row-begin]
+				it.nodes = append(it.nodes, h...)
+			}
+		})
+		if err != nil {
+			return nil
+		}
+	}
+	return r
+}
+
+// fast folds a whole batch by merging its subtree, when no checkpoint or
+// archive boundary falls strictly inside it (those need the root at an
+// inner size, which the entry-by-entry path computes).
+func (f *fold) fast(b *batch) bool {
+	if b.rng == nil || b.rng.Begin() != f.tree.Size() {
+		return false
+	}
+	begin, end := b.rng.Begin(), b.rng.End()
+	for k := f.ci; k < len(f.cps) && f.cps[k].size < end; k++ {
+		if f.cps[k].size > begin {
+			return false
+		}
+	}
+	for _, a := range f.archives {
+		if a.To > begin && a.To < end {
+			return false
+		}
+	}
+	for i := range b.items {
+		f.step(&b.items[i], true)
+		if f.stopped {
+			return true
+		}
+	}
+	last := &b.items[len(b.items)-1]
+	inBatch := len(last.nodes)
+	var above []byte
+	err := f.tree.r.AppendRange(b.rng, func(id compact.NodeID, h []byte) { above = append(above, h...) })
+	if err != nil {
+		f.v.problem(int64(begin), "entries %d to %d: %v", begin, end-1, err)
+		f.stopped = true
+		return true
+	}
+	f.tree.lastLeaf = last.leaf
+	if last.e.NodesStored && (len(last.e.Nodes) != inBatch+len(above) || !bytes.Equal(last.e.Nodes[min(inBatch, len(last.e.Nodes)):], above)) {
+		f.v.problem(int64(end-1), "entry %d: its stored tree node hashes do not match the recomputed tree", end-1)
+	}
+	f.atSize(end)
+	return true
+}
+
+// step checks one entry; in a fast batch the tree is merged afterwards.
+func (f *fold) step(h *hashed, batched bool) {
 	v := f.v
-	i := f.tree.Size()
+	i := h.e.Index
+	if !batched {
+		i = f.tree.Size()
+	}
 	e := &h.e
 	if e.Index != i {
 		if e.Index > i {
@@ -447,8 +547,7 @@ func (f *fold) step(h *hashed) {
 		}
 	}
 	// Chain: entry i records the leaf hash of entry i-1.
-	last := f.tree.LastLeaf()
-	broken := prev != nil && !bytes.Equal(prev, last)
+	broken := prev != nil && !bytes.Equal(prev, f.prevLeaf)
 	if f.pendingBreak >= 0 {
 		p := f.pendingBreak
 		if broken || h.err != nil {
@@ -465,16 +564,32 @@ func (f *fold) step(h *hashed) {
 	} else if broken {
 		f.pendingBreak = int64(i)
 	}
-	nodes := f.tree.Append(leaf)
-	if e.NodesStored && !bytes.Equal(e.Nodes, nodes) {
-		v.problem(int64(i), "entry %d: its stored tree node hashes do not match the recomputed tree", i)
+	f.prevLeaf = leaf
+	if batched {
+		// Nodes inside the batch were hashed by a worker; those above it are
+		// compared when the batch is merged.
+		if e.NodesStored && (len(e.Nodes) < len(h.nodes) || !bytes.Equal(e.Nodes[:len(h.nodes)], h.nodes)) ||
+			e.NodesStored && len(e.Nodes) > len(h.nodes) && (i+1)%batchSize != 0 {
+			v.problem(int64(i), "entry %d: its stored tree node hashes do not match the recomputed tree", i)
+		}
+	} else {
+		nodes := f.tree.Append(leaf)
+		if e.NodesStored && !bytes.Equal(e.Nodes, nodes) {
+			v.problem(int64(i), "entry %d: its stored tree node hashes do not match the recomputed tree", i)
+		}
 	}
 	f.window[0], f.window[1] = f.window[1], f.window[2]
 	f.window[2] = row{leaf: leaf, prev: prev}
 	if e.NodesStored {
 		f.window[2].nodes = e.Nodes
 	}
-	size := i + 1
+	if !batched {
+		f.atSize(i + 1)
+	}
+}
+
+// atSize checks the checkpoints and archive record that end at size.
+func (f *fold) atSize(size uint64) {
 	for f.ci < len(f.cps) && f.cps[f.ci].size <= size {
 		c := f.cps[f.ci]
 		f.ci++
@@ -489,9 +604,12 @@ func (f *fold) step(h *hashed) {
 			f.firstRootBad = int64(size)
 		}
 	}
-	if arch != nil && arch.To == size {
-		if !bytes.Equal(EncodeRange(arch.Range), EncodeRange(f.tree.Range())) || !bytes.Equal(arch.Root, f.tree.Root()) {
-			v.problem(int64(arch.From), "entries %d to %d do not match their signed archive record", arch.From, arch.To-1)
+	for k := range f.archives {
+		arch := &f.archives[k]
+		if arch.To == size {
+			if !bytes.Equal(EncodeRange(arch.Range), EncodeRange(f.tree.Range())) || !bytes.Equal(arch.Root, f.tree.Root()) {
+				f.v.problem(int64(arch.From), "entries %d to %d do not match their signed archive record", arch.From, arch.To-1)
+			}
 		}
 	}
 }
