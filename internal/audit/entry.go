@@ -3,11 +3,11 @@ package audit
 import (
 	"bytes"
 	"crypto/sha256"
-	"hash"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash"
 	"strconv"
 	"time"
 	"unicode"
