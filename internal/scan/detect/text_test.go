@@ -107,6 +107,9 @@ func FuzzCheckVIN(f *testing.F) {
 		if st != VINInvalid && len(b) != 17 {
 			t.Fatalf("%q accepted with length %d", b, len(b))
 		}
+		if len(b) == 17 && repeated(b) != naiveRepeated(b) {
+			t.Fatalf("%q: repeated %v, naive %v", b, repeated(b), naiveRepeated(b))
+		}
 		_ = MaskVIN(b)
 	})
 }
@@ -165,4 +168,20 @@ func FuzzParseFloat(f *testing.F) {
 		var d [11]byte
 		_ = NormalizeMobile(b, &d)
 	})
+}
+
+// naiveRepeated is the plain definition repeated() must agree with.
+func naiveRepeated(v []byte) bool {
+	seen := map[byte]bool{}
+	run, best := 0, 0
+	for i, c := range v {
+		seen[c] = true
+		if i > 0 && c == v[i-1] {
+			run++
+		} else {
+			run = 1
+		}
+		best = max(best, run)
+	}
+	return best >= 8 || len(seen) < 3
 }
