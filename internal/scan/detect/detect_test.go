@@ -394,3 +394,21 @@ func TestMasks(t *testing.T) {
 		t.Error(got)
 	}
 }
+
+// repeated() agrees with its plain definition on strings made of few
+// characters (where runs and small alphabets are common).
+func TestRepeated_MatchesDefinition(t *testing.T) {
+	alpha := []byte("AB1C")
+	var v [17]byte
+	seed := uint32(1)
+	for n := 0; n < 200000; n++ {
+		k := 2 + n%3 // alphabets of 2, 3 or 4 characters
+		for i := range v {
+			seed = seed*1664525 + 1013904223
+			v[i] = alpha[(seed>>24)%uint32(k)]
+		}
+		if repeated(v[:]) != naiveRepeated(v[:]) {
+			t.Fatalf("%s: repeated %v, definition %v", v, repeated(v[:]), naiveRepeated(v[:]))
+		}
+	}
+}
