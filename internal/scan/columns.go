@@ -257,7 +257,7 @@ func decideSchema(header []string, n int, sample [][][]byte) *schema {
 		case h == detect.HintID && (detect.NormalizeHeader(header[i]) == "id"):
 			sc.kinds[i], sc.why[i] = kID, "header"
 		case s.nonEmpty > 0 && share(s.float, s.nonEmpty) >= 0.9:
-			sc.kinds[i], sc.why[i] = kNumber, why(s.float)
+			sc.kinds[i], sc.why[i] = kNumber, fmt.Sprintf("%d of %d sampled values are numbers", s.float, s.nonEmpty)
 		case h == detect.HintNone && s.nonEmpty > 0 && share(s.idLike, s.nonEmpty) >= 0.9 && len(s.distinct) < s.nonEmpty:
 			sc.kinds[i], sc.why[i] = kID, fmt.Sprintf("identifier-like values (%d of %d), repeated", s.idLike, s.nonEmpty)
 		default:
