@@ -168,6 +168,7 @@ func (c *wconn) RollbackTo(ctx context.Context, name string) error {
 }
 
 func (c *wconn) Release(ctx context.Context, name string) error {
+	delete(c.marks, name)
 	c.queue("RELEASE SAVEPOINT " + name)
 	return nil
 }

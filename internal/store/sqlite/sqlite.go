@@ -205,18 +205,18 @@ func (c *wconn) ExecScript(ctx context.Context, script string) error {
 }
 
 func (c *wconn) Savepoint(ctx context.Context, name string) error {
-	_, err := c.tx.ExecContext(ctx, "SAVEPOINT "+name)
-	return err
+	return c.Exec(ctx, "SAVEPOINT "+name)
 }
 
 func (c *wconn) RollbackTo(ctx context.Context, name string) error {
-	_, err := c.tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT "+name+"; RELEASE SAVEPOINT "+name)
-	return err
+	if err := c.Exec(ctx, "ROLLBACK TO SAVEPOINT "+name); err != nil {
+		return err
+	}
+	return c.Exec(ctx, "RELEASE SAVEPOINT "+name)
 }
 
 func (c *wconn) Release(ctx context.Context, name string) error {
-	_, err := c.tx.ExecContext(ctx, "RELEASE SAVEPOINT "+name)
-	return err
+	return c.Exec(ctx, "RELEASE SAVEPOINT "+name)
 }
 
 func (c *wconn) Flush(context.Context) error    { return nil }

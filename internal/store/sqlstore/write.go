@@ -60,7 +60,10 @@ func (t *wtx) finish(ctx context.Context) error {
 
 // Savepoint implements store.Tx.
 func (t *wtx) Savepoint(ctx context.Context, fn func(store.Tx) error) error {
+	// Names go by nesting depth, so the same few statements repeat (and are
+	// prepared once per transaction) however many callers a batch holds.
 	t.sp++
+	defer func() { t.sp-- }()
 	name := fmt.Sprintf("sp%d", t.sp)
 	saved := t.h.clone()
 	savedWrote := t.wrote

@@ -382,9 +382,30 @@ func testSavepoint(t *testing.T, h *Harness) {
 		})
 		return err
 	})
+	// Nested: an inner failure inside an outer success keeps the outer work.
+	update(t, st, func(tx store.Tx) error {
+		return tx.Savepoint(ctx(), func(tx store.Tx) error {
+			if err := tx.AddTotals(ctx(), 2026, "q", model.Counts{Individuals: 1}); err != nil {
+				return err
+			}
+			err := tx.Savepoint(ctx(), func(tx store.Tx) error {
+				if err := tx.AddTotals(ctx(), 2026, "q", model.Counts{Individuals: 100}); err != nil {
+					return err
+				}
+				return boom
+			})
+			if !errors.Is(err, boom) {
+				t.Errorf("inner savepoint: %v", err)
+			}
+			return tx.AddTotals(ctx(), 2026, "q", model.Counts{Individuals: 2})
+		})
+	})
 	view(t, st, func(tx store.ReadTx) error {
-		m, _ := tx.YearTotals(ctx(), 2026, "p")
+		m, _ := tx.YearTotals(ctx(), 2026, "p", "q")
 		n, _ := tx.LogSize(ctx())
+		if m["q"].Individuals != 3 {
+			t.Errorf("nested savepoints: q = %d, want 3", m["q"].Individuals)
+		}
 		if m["p"].Individuals != 7 || n != 2 {
 			t.Errorf("after savepoints: totals %d (want 7), log %d (want 2)", m["p"].Individuals, n)
 		}
