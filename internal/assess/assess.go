@@ -285,15 +285,7 @@ func (r *Prepared) assetsAtAsOf(ctx context.Context) {
 			t = &transfer.Tally{}
 			ytd[d.Processor] = t
 		}
-		if d.Individuals == nil || d.Sensitive == nil {
-			t.Unknown = true
-		}
-		if d.Individuals != nil {
-			t.Individuals += *d.Individuals
-		}
-		if d.Sensitive != nil {
-			t.SensitiveIndividuals += *d.Sensitive
-		}
+		t.Add(d.Individuals, d.Sensitive)
 	}
 	r.assetRes = make([]model.AssetResult, 0, len(r.inv.Assets))
 	for _, a := range r.inv.Assets {
@@ -347,13 +339,16 @@ func (r *Prepared) approvalFindings() {
 	window := int(r.set.Int("extension_window_working_days"))
 	filingDays := int(r.set.Int("contract_filing_working_days"))
 	for _, a := range sortedApprovals(r.inv.Approvals) {
-		if end, how := transfer.Expires(r.set, a); end.Valid() && asOf <= end && (a.Kind == model.SecurityAssessment || a.Kind == model.Certification) {
+		if end, how := transfer.Expires(r.set, a); end.Valid() && asOf <= end {
 			// Working days from as-of through the last valid day.
 			left := cal.WorkingDaysBetween(asOf-1, end)
 			if left <= window {
 				what := "an extension may be requested now"
-				if a.Kind == model.Certification {
+				switch a.Kind {
+				case model.Certification:
 					what = "plan its renewal"
+				case model.StandardContract:
+					what = "renew the contract and file it again"
 				}
 				r.findings = append(r.findings, model.Finding{Kind: model.FindApprovalExpiring, Subject: a.ID, Severity: "medium",
 					Text: fmt.Sprintf("%s %s expires on %s (%s); %d working days remain, within the %d-working-day window: %s.", a.Kind, a.ID, end, expiryHow(how), left, window, what)})

@@ -31,6 +31,9 @@ func Weekends() *Calendar { return &Calendar{} }
 // '+' for a weekend day that is worked; blank lines and '#' comments ignored.
 func Parse(name string, data []byte) (*Calendar, error) {
 	c := &Calendar{off: map[model.Date]bool{}, on: map[model.Date]bool{}, source: name}
+	// Editors on Windows save a byte-order mark; it is not part of the first date.
+	data = bytes.TrimPrefix(data, []byte("\ufeff"))
+	seenAt := map[model.Date]int{}
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	sc.Buffer(make([]byte, 0, 4096), 1<<20)
 	line := 0
@@ -57,6 +60,17 @@ func Parse(name string, data []byte) (*Calendar, error) {
 			errs = append(errs, &xerr.PosError{File: name, Line: line, Col: col, Msg: fmt.Sprintf("%v (a holiday is YYYY-MM-DD, a working weekend day +YYYY-MM-DD)", err)})
 			continue
 		}
+		wd := d.Weekday()
+		weekend := wd == 0 || wd == 6
+		if working && !weekend {
+			errs = append(errs, &xerr.PosError{File: name, Line: line, Col: col, Msg: fmt.Sprintf("+%s is a %s, already a working day: `+` marks a weekend day that is worked", d, wd)})
+			continue
+		}
+		if prev, ok := seenAt[d]; ok && (c.on[d] != working || c.off[d] == working) {
+			errs = append(errs, &xerr.PosError{File: name, Line: line, Col: col, Msg: fmt.Sprintf("%s is listed on line %d as the opposite (holiday versus worked day)", d, prev)})
+			continue
+		}
+		seenAt[d] = line
 		if working {
 			c.on[d] = true
 		} else {
@@ -117,12 +131,44 @@ func (c *Calendar) AddWorkingDays(d model.Date, n int) model.Date {
 }
 
 // WorkingDaysBetween counts working days in (from, to]; 0 when to <= from.
+// It counts weekdays arithmetically and corrects for the listed days, so a
+// far-off expiry (9999-12-31) costs no more than a near one.
 func (c *Calendar) WorkingDaysBetween(from, to model.Date) int {
-	n := 0
-	for d := from + 1; d <= to; d++ {
-		if c.IsWorkingDay(d) {
-			n++
+	if to <= from {
+		return 0
+	}
+	n := weekdaysThrough(to) - weekdaysThrough(from)
+	for d := range c.off {
+		if d > from && d <= to {
+			if wd := d.Weekday(); wd != 0 && wd != 6 {
+				n--
+			}
+		}
+	}
+	for d := range c.on {
+		if d > from && d <= to && !c.off[d] {
+			if wd := d.Weekday(); wd == 0 || wd == 6 {
+				n++
+			}
 		}
 	}
 	return n
+}
+
+// weekdaysThrough counts Monday-to-Friday days from a fixed Monday
+// (1970-01-05 is day 4) up to and including d; only differences are used.
+func weekdaysThrough(d model.Date) int {
+	k := int64(d) - 4 // days since Monday 1970-01-05
+	weeks := k / 7
+	rem := k % 7
+	if rem < 0 {
+		rem += 7
+		weeks--
+	}
+	// rem is 0 (Monday) .. 6 (Sunday); days Monday..rem inclusive that are weekdays
+	extra := rem + 1
+	if extra > 5 {
+		extra = 5
+	}
+	return int(weeks*5 + extra)
 }

@@ -92,7 +92,7 @@ func newRulesCmd(env *Env) *cobra.Command {
 
 // loadAlone loads one edition by itself, or a patch on top of the defaults.
 func loadAlone(spec string) (*rulepack.Set, error) {
-	set, err := rulepack.Load([]string{spec}, rulepack.Limits{})
+	set, err := rulepack.LoadForBrowsing([]string{spec}, rulepack.Limits{})
 	if err == nil {
 		return set, nil
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"regexp"
 	"sort"
 	"strconv"
@@ -107,6 +108,9 @@ func (s *Set) compileOne(c *CriterionDef) error {
 		return fmt.Errorf("cost cannot be estimated: %v", err)
 	}
 	if est.Max > lim.MaxCost {
+		if est.Max == math.MaxUint64 {
+			return fmt.Errorf("estimated cost is unbounded, over the limit of %d", lim.MaxCost)
+		}
 		return fmt.Errorf("estimated cost up to %d exceeds the limit of %d", est.Max, lim.MaxCost)
 	}
 	prg, err := s.env.Program(a,

@@ -73,7 +73,7 @@ func TestDiff_Draft2025To2026(t *testing.T) {
 	if got := changeKeys(cs, "exemption"); strings.Join(got, ",") != strings.Join(wantEx, ",") {
 		t.Errorf("exemption changes %v", got)
 	}
-	if got := changeKeys(cs, "parameter"); strings.Join(got, ",") != "added parameter automotive_exemptions_cover_important_data" {
+	if got := changeKeys(cs, "parameter"); strings.Join(got, ",") != "added parameter automotive_exemptions_cover_important_data,added parameter geo_processing_required_before_transfer" {
 		t.Errorf("parameter changes %v", got)
 	}
 }

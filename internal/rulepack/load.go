@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -92,7 +93,14 @@ func Parse(name string, data []byte) (*Pack, error) {
 	return s.pack, nil
 }
 
-func (s *source) parse() error {
+func (s *source) parse() (err error) {
+	// The YAML library has panicked on some malformed input (an empty `!`
+	// tag); a pack is user input, so turn any such fault into an error.
+	defer func() {
+		if p := recover(); p != nil {
+			err = &xerr.PosError{File: s.name, Msg: fmt.Sprintf("cannot parse this YAML (parser fault: %v)", p)}
+		}
+	}()
 	f, err := parser.ParseBytes(s.data, 0)
 	if err != nil {
 		return yamlErr(s.name, err)
@@ -109,7 +117,70 @@ func (s *source) parse() error {
 		return &xerr.PosError{File: s.name, Line: 1, Col: 1, Msg: "missing `pack:` (the pack id)"}
 	}
 	s.pack = &p
+	if errs := s.dropEmpty(); len(errs) > 0 {
+		return errs
+	}
 	return nil
+}
+
+// dropEmpty reports list entries written empty (`- ` or `~`), which decode
+// to nil and would otherwise be dereferenced later.
+func (s *source) dropEmpty() xerr.List {
+	var errs xerr.List
+	p := s.pack
+	empty := func(path string) {
+		errs = append(errs, s.errAt(path, "%s: an empty entry", strings.TrimPrefix(path, "$.")))
+	}
+	for i, f := range p.Facts {
+		if f == nil {
+			empty(fmt.Sprintf("$.facts[%d]", i))
+		}
+	}
+	for i, sc := range p.Scenarios {
+		if sc == nil {
+			empty(fmt.Sprintf("$.scenarios[%d]", i))
+			continue
+		}
+		for j, ss := range sc.Subscenarios {
+			if ss == nil {
+				empty(fmt.Sprintf("$.scenarios[%d].subscenarios[%d]", i, j))
+			}
+		}
+	}
+	for i, c := range p.Criteria {
+		if c == nil {
+			empty(fmt.Sprintf("$.criteria[%d]", i))
+			continue
+		}
+		for j, t := range c.Thresholds {
+			if t == nil {
+				empty(fmt.Sprintf("$.criteria[%d].thresholds[%d]", i, j))
+			}
+		}
+	}
+	for i, it := range p.Items {
+		if it == nil {
+			empty(fmt.Sprintf("$.items[%d]", i))
+		}
+	}
+	for i, e := range p.Exemptions {
+		if e == nil {
+			empty(fmt.Sprintf("$.exemptions[%d]", i))
+		}
+	}
+	for i, a := range p.Attach {
+		if a == nil {
+			empty(fmt.Sprintf("$.attach[%d]", i))
+		}
+	}
+	if p.Mechanism != nil {
+		for i, r := range p.Mechanism.Rules {
+			if r == nil {
+				empty(fmt.Sprintf("$.mechanism.rules[%d]", i))
+			}
+		}
+	}
+	return errs
 }
 
 // yamlErr converts a go-yaml error into a positioned error.
@@ -117,9 +188,33 @@ func yamlErr(name string, err error) error {
 	var ye yaml.Error
 	if errors.As(err, &ye) && ye.GetToken() != nil {
 		tk := ye.GetToken()
-		return &xerr.PosError{File: name, Line: tk.Position.Line, Col: tk.Position.Column, Msg: ye.GetMessage()}
+		return &xerr.PosError{File: name, Line: tk.Position.Line, Col: tk.Position.Column, Msg: plainYAMLMessage(ye.GetMessage())}
 	}
-	return &xerr.PosError{File: name, Msg: err.Error()}
+	return &xerr.PosError{File: name, Msg: plainYAMLMessage(err.Error())}
+}
+
+var unmarshalMsg = regexp.MustCompile(`cannot unmarshal (\S+) into Go struct field (?:\S+) of type (\S+)`)
+
+// plainYAMLMessage rewords the decoder's Go-type messages for pack authors:
+// "cannot unmarshal string into Go struct field Pack.InForce of type bool"
+// becomes "want true or false, got a string".
+func plainYAMLMessage(msg string) string {
+	m := unmarshalMsg.FindStringSubmatch(msg)
+	if m == nil {
+		return msg
+	}
+	want := map[string]string{"bool": "true or false", "string": "a string", "float64": "a number", "int": "an integer", "int64": "an integer"}[strings.TrimPrefix(m[2], "*")]
+	if want == "" {
+		switch {
+		case strings.HasPrefix(m[2], "[]"):
+			want = "a list"
+		case strings.HasPrefix(m[2], "map"), strings.Contains(m[2], "."):
+			want = "a mapping"
+		default:
+			want = m[2]
+		}
+	}
+	return "want " + want + ", got " + m[1]
 }
 
 // Load reads the named packs (built-in ids or file paths) and builds a Set.
@@ -137,6 +232,27 @@ func Load(specs []string, lim Limits) (*Set, error) {
 		srcs = append(srcs, s)
 	}
 	set, err := build(srcs, lim)
+	if err != nil {
+		return nil, xerr.BadInput(err)
+	}
+	return set, nil
+}
+
+// LoadForBrowsing loads packs to read or compare them (`rules diff`), without
+// requiring the mechanism parameters a decision needs.
+func LoadForBrowsing(specs []string, lim Limits) (*Set, error) {
+	var srcs []*source
+	for _, spec := range specs {
+		s, err := readSource(spec)
+		if err != nil {
+			return nil, err
+		}
+		if err := s.parse(); err != nil {
+			return nil, xerr.BadInput(err)
+		}
+		srcs = append(srcs, s)
+	}
+	set, err := buildSet(srcs, lim, false)
 	if err != nil {
 		return nil, xerr.BadInput(err)
 	}

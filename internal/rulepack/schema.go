@@ -184,4 +184,5 @@ type Exemption struct {
 	Effective     string `yaml:"effective"`
 	Provenance    string `yaml:"provenance"`
 	Source        string `yaml:"source"`
+	Override      bool   `yaml:"override"`
 }

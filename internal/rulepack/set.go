@@ -166,6 +166,20 @@ func (s *Set) Bool(name string) bool {
 	return b
 }
 
+// BoolOr returns a boolean parameter, or def when no loaded pack defines it
+// (a rule that an edition does not have).
+func (s *Set) BoolOr(name string, def bool) bool {
+	p, ok := s.Params[name]
+	if !ok {
+		return def
+	}
+	b, ok := p.Value.(bool)
+	if !ok {
+		return def
+	}
+	return b
+}
+
 // Date returns a date parameter.
 func (s *Set) Date(name string) model.Date {
 	p, ok := s.Params[name]
@@ -187,6 +201,9 @@ var (
 	nameRe = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
 )
 
+// engineDerived are the facts the engine computes itself (SPEC §4).
+var engineDerived = map[string]bool{"outbound_individuals_ytd": true}
+
 var validTypes = map[string]bool{model.TypeInt: true, model.TypeNumber: true, model.TypeBool: true, model.TypeEnum: true, model.TypeList: true, model.TypeString: true}
 var validProv = map[string]bool{model.ProvCommentary: true, model.ProvSecondary: true, model.ProvInferred: true}
 var validOps = map[string]bool{">": true, ">=": true, "<": true, "<=": true, "==": true}
@@ -205,7 +222,41 @@ func (b *builder) fail(err error) {
 	}
 }
 
-func build(srcs []*source, lim Limits) (*Set, error) {
+// MechanismParams are the parameters the mechanism decision reads, with the
+// kind of value each needs: an edition replacing the Provisions must give them.
+var MechanismParams = map[string]string{
+	"sa_individuals": "int", "sa_sensitive_individuals": "int", "contract_individuals": "int", "contract_sensitive_individuals": "int",
+	"ciio_any_pi": "bool", "claimed_exemptions_count": "bool", "assessment_covers_contract_need": "bool",
+	"sa_validity_years": "int", "sa_validity_years_before_2024": "int", "sa_validity_cutoff": "date", "certification_validity_years": "int",
+	"extension_window_working_days": "int", "contract_filing_working_days": "int",
+}
+
+func (b *builder) requireMechanism() {
+	for _, name := range sortedKeys(MechanismParams) {
+		want := MechanismParams[name]
+		p, ok := b.set.Params[name]
+		if !ok {
+			b.fail(fmt.Errorf("rule packs: no loaded pack defines the mechanism parameter %s (%s), which the transfer decision needs (packs: %s)", name, want, packIDs(b.set)))
+			continue
+		}
+		got := kindName(p.Value)
+		if (want == "int" && got != "an integer") || (want == "bool" && got != "true or false") || (want == "date" && got != "a date") {
+			b.fail(fmt.Errorf("rule packs: mechanism parameter %s must be %s, but pack %s gives %v", name, map[string]string{"int": "an integer", "bool": "true or false", "date": "a date"}[want], p.Pack, p.Value))
+		}
+	}
+}
+
+func packIDs(s *Set) string {
+	var ids []string
+	for _, p := range s.Packs {
+		ids = append(ids, p.ID)
+	}
+	return strings.Join(ids, ", ")
+}
+
+func build(srcs []*source, lim Limits) (*Set, error) { return buildSet(srcs, lim, true) }
+
+func buildSet(srcs []*source, lim Limits, needMechanism bool) (*Set, error) {
 	if lim == (Limits{}) {
 		lim = DefaultLimits()
 	}
@@ -269,6 +320,9 @@ func build(srcs []*source, lim Limits) (*Set, error) {
 	if len(b.errs) == 0 {
 		b.link(srcs)
 	}
+	if len(b.errs) == 0 && needMechanism {
+		b.requireMechanism()
+	}
 	if len(b.errs) == 0 {
 		b.compile(srcs)
 	}
@@ -311,7 +365,9 @@ func (b *builder) add(s *source, patch bool) {
 		b.fail(s.errAt("$.pack", "pack %q needs a `version:`", p.ID))
 	}
 	b.set.Packs = append(b.set.Packs, l)
-	if !patch && len(p.Items) > 0 {
+	// Transfers before the newest identification edition took effect are
+	// flagged before_rules: the items they are judged by were not yet law.
+	if !patch && len(p.Items) > 0 && l.Effective.Valid() && l.Effective > b.set.IdentificationEffective {
 		b.set.IdentificationEffective = l.Effective
 	}
 
@@ -331,6 +387,9 @@ func (b *builder) add(s *source, patch bool) {
 			b.fail(s.errAt(at, "fact %s: needs a `question:` to ask when it is missing", f.Name))
 		}
 		b.checkProv(s, at, f.Provenance, "fact "+f.Name)
+		if f.Derived && !engineDerived[f.Name] {
+			b.fail(s.errAt(at+".derived", "fact %s: only facts xborder computes may be derived (%s); declare it as an ordinary fact", f.Name, strings.Join(sortedKeys(engineDerived), ", ")))
+		}
 		if f.Monotone != "" && f.Monotone != "increasing" {
 			b.fail(s.errAt(at+".monotone", "fact %s: monotone must be \"increasing\"", f.Name))
 		}
@@ -420,8 +479,8 @@ func (b *builder) add(s *source, patch bool) {
 			continue
 		}
 		b.checkProv(s, at, e.Provenance, "exemption "+e.ID)
-		if prev, ok := b.exSrc[e.ID]; ok && !patch {
-			b.fail(s.errAt(at+".id", "exemption %s is already defined in %s", e.ID, prev))
+		if prev, ok := b.exSrc[e.ID]; ok && !(patch && e.Override) {
+			b.fail(s.errAt(at+".id", "exemption %s is already defined in %s (a patch may set `override: true`)", e.ID, prev))
 			continue
 		}
 		b.exSrc[e.ID] = s.name
@@ -475,11 +534,42 @@ func (b *builder) add(s *source, patch bool) {
 		raw := p.Parameters[name]
 		nd := *def
 		if m, ok := raw.(map[string]any); ok {
-			if pv, ok := m["provenance"].(string); ok {
-				nd.Provenance = pv
+			bad := false
+			for _, k := range sortedKeys(m) {
+				switch k {
+				case "value":
+				case "provenance":
+					pv, _ := m[k].(string)
+					if !validProv[pv] {
+						b.fail(s.errAt(at+"."+k, "parameter %s: provenance %q is not one of commentary, secondary, inferred", name, m[k]))
+						bad = true
+					}
+					nd.Provenance = pv
+				case "text", "word":
+					t, ok := m[k].(string)
+					if !ok {
+						b.fail(s.errAt(at+"."+k, "parameter %s: %s must be a string", name, k))
+						bad = true
+					}
+					if k == "text" {
+						nd.Text = t
+					} else {
+						nd.Word = t
+					}
+				case "op":
+					op, _ := m[k].(string)
+					if !validOps[op] {
+						b.fail(s.errAt(at+"."+k, "parameter %s: operator %q is not one of >, >=, <, <=, ==", name, m[k]))
+						bad = true
+					}
+					nd.Op = op
+				default:
+					b.fail(s.errAt(at+"."+k, "parameter %s: unknown key %q (want value, op, word, text, provenance)", name, k))
+					bad = true
+				}
 			}
-			if t, ok := m["text"].(string); ok {
-				nd.Text = t
+			if bad {
+				continue
 			}
 			raw = m["value"]
 		}
@@ -517,6 +607,11 @@ func (b *builder) add(s *source, patch bool) {
 	}
 	for i, a := range p.Attach {
 		at := fmt.Sprintf("$.attach[%d]", i)
+		for j, cid := range a.Criteria {
+			if _, ok := b.set.Criteria[cid]; !ok {
+				b.fail(s.errAt(fmt.Sprintf("%s.criteria[%d]", at, j), "cannot attach unknown criterion %q", cid))
+			}
+		}
 		targets := a.Items
 		if len(targets) == 1 && targets[0] == "*" {
 			targets = append([]string{}, b.set.ItemOrder...)
@@ -647,17 +742,34 @@ func (b *builder) link(srcs []*source) {
 			}
 			it.Criteria = append(it.Criteria, c)
 		}
+		// A patch that removed an item's last criterion leaves it without a
+		// way to decide: its assets become undetermined, never silently
+		// not important.
+		if len(it.Item.Criteria) == 0 && !it.NoCriteria && !it.CriteriaUnknown {
+			cp := *it.Item
+			cp.CriteriaUnknown = true
+			it.Item = &cp
+		}
 	}
 	for _, id := range sortedKeys(set.Exemptions) {
 		e := set.Exemptions[id]
 		switch e.ImportantData {
 		case "", "never":
 		default:
+			src := b.srcOf(srcs, e.Pack)
+			at := "$.exemptions"
+			if src.pack != nil {
+				for i, x := range src.pack.Exemptions {
+					if x != nil && x.ID == id {
+						at = fmt.Sprintf("$.exemptions[%d].important_data", i)
+					}
+				}
+			}
 			p, ok := set.Params[e.ImportantData]
 			if !ok {
-				b.fail(b.srcOf(srcs, e.Pack).errAt("$.exemptions", "exemption %s: important_data names unknown parameter %q", id, e.ImportantData))
+				b.fail(src.errAt(at, "exemption %s: important_data names unknown parameter %q", id, e.ImportantData))
 			} else if _, isBool := p.Value.(bool); !isBool {
-				b.fail(b.srcOf(srcs, e.Pack).errAt("$.exemptions", "exemption %s: parameter %s must be true or false", id, e.ImportantData))
+				b.fail(src.errAt(at, "exemption %s: parameter %s must be true or false", id, e.ImportantData))
 			}
 		}
 	}

@@ -144,7 +144,7 @@ func (e *Engine) assess(a *model.Approval, t *model.Transfer, group string, need
 	if a.Scope.MaxIndividuals != nil {
 		use := l.Use(a.ID)
 		this := Tally{}
-		this.add(t.Individuals, t.SensitiveIndividuals)
+		this.Add(t.Individuals, t.SensitiveIndividuals)
 		total := satAdd(use.Total(), this.Total())
 		switch {
 		case total > *a.Scope.MaxIndividuals:

@@ -100,11 +100,12 @@ func (e *Engine) Decide(t *model.Transfer, l *Ledger) *Decision {
 	// outbound_individuals_ytd: counted transfers so far plus this one (the
 	// data leaves whatever the mechanism).
 	ytd := prior
-	ytd.add(t.Individuals, t.SensitiveIndividuals)
+	ytd.Add(t.Individuals, t.SensitiveIndividuals)
 	ytdFact := model.FactValue{Value: ytd.Total(), Source: model.SourceDerived, Provenance: model.ProvInferred, AtLeast: ytd.Unknown,
 		Evidence: fmt.Sprintf("individuals + sensitive_individuals of %s's counted transfers in %d up to and including %s", t.Processor, year, t.ID)}
 
 	// Identification of each asset at the transfer date.
+	geoRule := set.BoolOr("geo_processing_required_before_transfer", false)
 	impAny, impUnknown := false, false
 	var missing []model.Missing
 	for _, id := range t.Assets {
@@ -117,7 +118,7 @@ func (e *Engine) Decide(t *model.Transfer, l *Ledger) *Decision {
 			impUnknown = true
 			missing = append(missing, st.Missing...)
 		}
-		if st.ContainsCoordinates != nil && *st.ContainsCoordinates {
+		if geoRule && st.ContainsCoordinates != nil && *st.ContainsCoordinates {
 			switch {
 			case st.GeoProcessed == nil:
 				missing = append(missing, model.Missing{Fact: "geo_confidentiality_processed",
@@ -238,8 +239,8 @@ func (e *Engine) Decide(t *model.Transfer, l *Ledger) *Decision {
 	// Cumulative totals including this transfer when it counts.
 	pt, gt := prior, l.GroupTotal(group, year)
 	if counted {
-		pt.add(t.Individuals, t.SensitiveIndividuals)
-		gt.add(t.Individuals, t.SensitiveIndividuals)
+		pt.Add(t.Individuals, t.SensitiveIndividuals)
+		gt.Add(t.Individuals, t.SensitiveIndividuals)
 	}
 	res.Cumulative = model.Cumulative{Year: year, Counted: counted, Processor: pt.Counts(), Group: gt.Counts()}
 	if !counted {

@@ -17,14 +17,15 @@ type Tally struct {
 }
 
 // Total is individuals plus sensitive individuals.
-func (t Tally) Total() int64 { return t.Individuals + t.SensitiveIndividuals }
+func (t Tally) Total() int64 { return satAdd(t.Individuals, t.SensitiveIndividuals) }
 
 // Counts converts to the output form.
 func (t Tally) Counts() model.Counts {
 	return model.Counts{Individuals: t.Individuals, SensitiveIndividuals: t.SensitiveIndividuals, Unknown: t.Unknown}
 }
 
-func (t *Tally) add(ind, sens *int64) {
+// Add adds a transfer's counts; an absent count marks the total a lower bound.
+func (t *Tally) Add(ind, sens *int64) {
 	if ind == nil || sens == nil {
 		t.Unknown = true
 	}
@@ -96,7 +97,7 @@ func bump(m map[Key]*Tally, k Key, ind, sens *int64) {
 		t = &Tally{}
 		m[k] = t
 	}
-	t.add(ind, sens)
+	t.Add(ind, sens)
 }
 
 // Apply records a decision: its counts go to the totals when it is counted,
@@ -118,6 +119,6 @@ func (l *Ledger) Apply(d *Decision) {
 			t = &Tally{}
 			l.ApprovalUse[d.Approval] = t
 		}
-		t.add(d.Individuals, d.Sensitive)
+		t.Add(d.Individuals, d.Sensitive)
 	}
 }
