@@ -60,11 +60,13 @@ func openBackend(ctx context.Context, path string) (*backend, error) {
 		w.Close()
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
-	r, err := sql.Open("sqlite", path+"?"+common+"&_pragma=query_only(1)")
+	r, err := sql.Open("sqlite", path+"?"+common+"&_pragma=query_only(1)&_pragma=mmap_size(1073741824)")
 	if err != nil {
 		w.Close()
 		return nil, err
 	}
+	// Readers map the file: verification streams every tile, and copying
+	// overflow pages through the page cache cost as much as hashing them.
 	r.SetMaxOpenConns(8)
 	r.SetMaxIdleConns(4)
 	return &backend{w: w, r: r, path: path}, nil
