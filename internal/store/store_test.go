@@ -1,0 +1,163 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+func TestErrorCodes(t *testing.T) {
+	err := fmt.Errorf("put: %w", Errorf(CodeConflict, "key %q exists", "k"))
+	if !errors.Is(err, ErrConflict) || errors.Is(err, ErrNotFound) || CodeOf(err) != CodeConflict {
+		t.Fatalf("conflict: %v %s", err, CodeOf(err))
+	}
+	wrapped := Wrap(CodeUnavailable, errors.New("dial tcp: refused"), "connect")
+	if !errors.Is(wrapped, ErrUnavailable) || !strings.Contains(wrapped.Error(), "refused") {
+		t.Fatal(wrapped)
+	}
+	if CodeOf(errors.New("x")) != CodeInternal || CodeOf(nil) != "" {
+		t.Fatal("CodeOf of plain errors")
+	}
+}
+
+func TestScheme(t *testing.T) {
+	for url, want := range map[string]string{
+		"sqlite:./x.db": "sqlite", "postgres://u@h/db": "postgres", "postgresql://u@h/db": "postgres",
+		"PostgreS://h": "postgres", "x.db": "", ":x": "",
+	} {
+		if got := Scheme(url); got != want {
+			t.Errorf("Scheme(%q) = %q, want %q", url, got, want)
+		}
+	}
+	if got := redact("postgres://u:secret@h:5432/db"); strings.Contains(got, "secret") {
+		t.Errorf("password shown: %s", got)
+	}
+	_, err := Open(context.Background(), "mysql://u:secret@h/db")
+	if !errors.Is(err, ErrInvalid) || strings.Contains(err.Error(), "secret") {
+		t.Errorf("unknown scheme: %v", err)
+	}
+}
+
+func TestToken(t *testing.T) {
+	a, err := NewToken()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := NewToken()
+	if a == b || !strings.HasPrefix(a, "xbt_") || len(a) != 47 {
+		t.Fatalf("tokens %q %q", a, b)
+	}
+	if h := TokenHash(a); len(h) != 32 || string(h) == a {
+		t.Fatal("hash")
+	}
+	for _, r := range Roles {
+		if !ValidRole(r) {
+			t.Errorf("role %s", r)
+		}
+	}
+	if ValidRole("root") || ValidRole("") {
+		t.Error("invalid role accepted")
+	}
+}
+
+// fakeStore runs Update without a database, to test Group's rules.
+type fakeStore struct {
+	mu        sync.Mutex
+	commitErr error
+	applied   []string
+	updates   int
+}
+
+type fakeTx struct {
+	Tx
+	s       *fakeStore
+	pending []string
+}
+
+func (f *fakeTx) Savepoint(ctx context.Context, fn func(Tx) error) error {
+	n := len(f.pending)
+	if err := fn(f); err != nil {
+		f.pending = f.pending[:n]
+		return err
+	}
+	return nil
+}
+
+func (f *fakeStore) Update(ctx context.Context, fn func(Tx) error) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.updates++
+	tx := &fakeTx{s: f}
+	if err := fn(tx); err != nil {
+		return err
+	}
+	if f.commitErr != nil {
+		return f.commitErr
+	}
+	f.applied = append(f.applied, tx.pending...)
+	return nil
+}
+func (f *fakeStore) View(context.Context, func(ReadTx) error) error { return nil }
+func (f *fakeStore) Backend() string                                 { return "fake" }
+func (f *fakeStore) Close() error                                    { return nil }
+
+func TestGroup_FailedCommitFailsEveryCaller(t *testing.T) {
+	fs := &fakeStore{commitErr: errors.New("disk full")}
+	g := NewGroup(fs, GroupOptions{MaxBatch: 8, MaxWait: 20 * time.Millisecond})
+	var wg sync.WaitGroup
+	errs := make([]error, 8)
+	for i := range errs {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			errs[i] = g.Do(context.Background(), func(tx Tx) error {
+				tx.(*fakeTx).pending = append(tx.(*fakeTx).pending, fmt.Sprint(i))
+				return nil
+			})
+		}(i)
+	}
+	wg.Wait()
+	g.Close()
+	for i, err := range errs {
+		if err == nil || !strings.Contains(err.Error(), "disk full") {
+			t.Errorf("caller %d: %v, want the commit error", i, err)
+		}
+	}
+	if len(fs.applied) != 0 {
+		t.Errorf("applied %v despite the failed commit", fs.applied)
+	}
+}
+
+func TestGroup_CancelledWhileQueuedNeverRuns(t *testing.T) {
+	fs := &fakeStore{}
+	g := NewGroup(fs, GroupOptions{MaxBatch: 1, QueueSize: 1})
+	block := make(chan struct{})
+	started := make(chan struct{})
+	go g.Do(context.Background(), func(Tx) error { close(started); <-block; return nil })
+	<-started
+	// The loop is busy; fill the queue, then queue one more that gives up.
+	go g.Do(context.Background(), func(tx Tx) error { tx.(*fakeTx).pending = append(tx.(*fakeTx).pending, "queued"); return nil })
+	ctx, cancel := context.WithCancel(context.Background())
+	ran := false
+	done := make(chan error)
+	go func() {
+		done <- g.Do(ctx, func(Tx) error { ran = true; return nil })
+	}()
+	time.Sleep(10 * time.Millisecond)
+	cancel()
+	close(block)
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled caller: %v", err)
+	}
+	g.Close()
+	if ran {
+		t.Error("a cancelled caller's fn ran")
+	}
+	if len(fs.applied) != 1 || fs.applied[0] != "queued" {
+		t.Errorf("applied %v", fs.applied)
+	}
+}
