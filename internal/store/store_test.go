@@ -102,8 +102,8 @@ func (f *fakeStore) Update(ctx context.Context, fn func(Tx) error) error {
 	return nil
 }
 func (f *fakeStore) View(context.Context, func(ReadTx) error) error { return nil }
-func (f *fakeStore) Backend() string                                 { return "fake" }
-func (f *fakeStore) Close() error                                    { return nil }
+func (f *fakeStore) Backend() string                                { return "fake" }
+func (f *fakeStore) Close() error                                   { return nil }
 
 func TestGroup_FailedCommitFailsEveryCaller(t *testing.T) {
 	fs := &fakeStore{commitErr: errors.New("disk full")}
