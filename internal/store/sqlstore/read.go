@@ -68,11 +68,21 @@ func (r *reader) one(ctx context.Context, q string, args []any, dest ...any) err
 }
 
 // inList is a condition "col is one of the values in parameter n".
+// Callers with exactly one value use "col = $n" (see oneOrList): json_each
+// costs SQLite more than the lookup itself.
 func (r *reader) inList(col string, n int) string {
 	if r.db.b.Dialect() == Postgres {
 		return fmt.Sprintf("%s = ANY($%d)", col, n)
 	}
 	return fmt.Sprintf("%s IN (SELECT value FROM json_each($%d))", col, n)
+}
+
+// oneOrList is inList, or plain equality for a single value.
+func (r *reader) oneOrList(col string, n int, vs []string) (string, any) {
+	if len(vs) == 1 {
+		return fmt.Sprintf("%s = $%d", col, n), vs[0]
+	}
+	return r.inList(col, n), r.listArg(vs)
 }
 
 func (r *reader) listArg(v any) any {
@@ -286,6 +296,7 @@ func (r *reader) YearTotals(ctx context.Context, year int, processors ...string)
 	if len(processors) == 0 {
 		return out, nil
 	}
+	cond, arg := r.oneOrList("processor", 2, processors)
 	err := r.each(ctx, func(rows Rows) error {
 		var p string
 		var c model.Counts
@@ -296,7 +307,7 @@ func (r *reader) YearTotals(ctx context.Context, year int, processors ...string)
 		c.Unknown = unknown > 0
 		out[p] = c
 		return nil
-	}, `SELECT processor, individuals, sensitive, unknown FROM year_totals WHERE year = $1 AND `+r.inList("processor", 2), year, r.listArg(processors))
+	}, `SELECT processor, individuals, sensitive, unknown FROM year_totals WHERE year = $1 AND `+cond, year, arg)
 	return out, r.mapErr(err, "read year totals")
 }
 
@@ -308,6 +319,7 @@ func (r *reader) ApprovalUsage(ctx context.Context, ids ...string) (map[string]i
 	if len(ids) == 0 {
 		return out, nil
 	}
+	cond, arg := r.oneOrList("approval", 1, ids)
 	err := r.each(ctx, func(rows Rows) error {
 		var id string
 		var n int64
@@ -316,7 +328,7 @@ func (r *reader) ApprovalUsage(ctx context.Context, ids ...string) (map[string]i
 		}
 		out[id] = n
 		return nil
-	}, `SELECT approval, individuals FROM approval_usage WHERE `+r.inList("approval", 1), r.listArg(ids))
+	}, `SELECT approval, individuals FROM approval_usage WHERE `+cond, arg)
 	return out, r.mapErr(err, "read approval usage")
 }
 

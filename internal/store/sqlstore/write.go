@@ -24,6 +24,75 @@ type wtx struct {
 	h     head
 	wrote bool
 	sp    int
+	// Counts read in this transaction, kept up to date by its own writes:
+	// the lock is held, so nobody else changes them, and a batch of checks
+	// reads the same few processors again and again. Every change is
+	// journaled so a savepoint rollback restores the cache too.
+	totals  map[totKey]model.Counts
+	usage   map[string]int64
+	journal []func()
+}
+
+type totKey struct {
+	year int
+	proc string
+}
+
+func (t *wtx) YearTotals(ctx context.Context, year int, processors ...string) (map[string]model.Counts, error) {
+	out := make(map[string]model.Counts, len(processors))
+	var missing []string
+	for _, p := range processors {
+		if c, ok := t.totals[totKey{year, p}]; ok {
+			out[p] = c
+		} else {
+			missing = append(missing, p)
+		}
+	}
+	if len(missing) == 0 {
+		return out, nil
+	}
+	got, err := t.reader.YearTotals(ctx, year, missing...)
+	if err != nil {
+		return nil, err
+	}
+	if t.totals == nil {
+		t.totals = map[totKey]model.Counts{}
+	}
+	for p, c := range got {
+		k := totKey{year, p}
+		t.totals[k] = c
+		t.journal = append(t.journal, func() { delete(t.totals, k) })
+		out[p] = c
+	}
+	return out, nil
+}
+
+func (t *wtx) ApprovalUsage(ctx context.Context, ids ...string) (map[string]int64, error) {
+	out := make(map[string]int64, len(ids))
+	var missing []string
+	for _, id := range ids {
+		if n, ok := t.usage[id]; ok {
+			out[id] = n
+		} else {
+			missing = append(missing, id)
+		}
+	}
+	if len(missing) == 0 {
+		return out, nil
+	}
+	got, err := t.reader.ApprovalUsage(ctx, missing...)
+	if err != nil {
+		return nil, err
+	}
+	if t.usage == nil {
+		t.usage = map[string]int64{}
+	}
+	for id, n := range got {
+		t.usage[id] = n
+		t.journal = append(t.journal, func() { delete(t.usage, id) })
+		out[id] = n
+	}
+	return out, nil
 }
 
 var _ store.Tx = (*wtx)(nil)
@@ -67,12 +136,17 @@ func (t *wtx) Savepoint(ctx context.Context, fn func(store.Tx) error) error {
 	name := fmt.Sprintf("sp%d", t.sp)
 	saved := t.h.clone()
 	savedWrote := t.wrote
+	mark := len(t.journal)
 	if err := t.c.Savepoint(ctx, name); err != nil {
 		return t.db.b.MapError(err)
 	}
 	undo := func(cause error) error {
 		t.h = saved
 		t.wrote = savedWrote
+		for i := len(t.journal) - 1; i >= mark; i-- {
+			t.journal[i]()
+		}
+		t.journal = t.journal[:mark]
 		if err := t.c.RollbackTo(ctx, name); err != nil {
 			// The transaction cannot go on; Update will fail and roll back.
 			return errors.Join(cause, store.Wrap(store.CodeInternal, t.db.b.MapError(err), "roll back savepoint"))
@@ -248,6 +322,15 @@ func (t *wtx) AddTotals(ctx context.Context, year int, processor string, d model
 	if d.Unknown {
 		unknown = 1
 	}
+	k := totKey{year, processor}
+	if old, ok := t.totals[k]; ok {
+		c := old
+		c.Individuals += d.Individuals
+		c.SensitiveIndividuals += d.SensitiveIndividuals
+		c.Unknown = c.Unknown || d.Unknown
+		t.totals[k] = c
+		t.journal = append(t.journal, func() { t.totals[k] = old })
+	}
 	return t.exec(ctx, `INSERT INTO year_totals (year, processor, individuals, sensitive, unknown) VALUES ($1, $2, $3, $4, $5)
 		ON CONFLICT (year, processor) DO UPDATE SET individuals = year_totals.individuals + excluded.individuals,
 		sensitive = year_totals.sensitive + excluded.sensitive, unknown = year_totals.unknown + excluded.unknown`,
@@ -257,6 +340,10 @@ func (t *wtx) AddTotals(ctx context.Context, year int, processor string, d model
 func (t *wtx) AddApprovalUsage(ctx context.Context, id string, n int64) error {
 	if id == "" || n < 0 {
 		return store.Errorf(store.CodeInvalid, "approval usage needs an id and a non-negative count")
+	}
+	if old, ok := t.usage[id]; ok {
+		t.usage[id] = old + n
+		t.journal = append(t.journal, func() { t.usage[id] = old })
 	}
 	return t.exec(ctx, `INSERT INTO approval_usage (approval, individuals) VALUES ($1, $2)
 		ON CONFLICT (approval) DO UPDATE SET individuals = approval_usage.individuals + excluded.individuals`, id, n)

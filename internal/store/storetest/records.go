@@ -382,6 +382,36 @@ func testSavepoint(t *testing.T, h *Harness) {
 		})
 		return err
 	})
+	// Counts read in the transaction follow its writes and its rollbacks.
+	update(t, st, func(tx store.Tx) error {
+		before, err := tx.YearTotals(ctx(), 2026, "p")
+		if err != nil {
+			return err
+		}
+		err = tx.Savepoint(ctx(), func(tx store.Tx) error {
+			if err := tx.AddTotals(ctx(), 2026, "p", model.Counts{Individuals: 50}); err != nil {
+				return err
+			}
+			if err := tx.AddApprovalUsage(ctx(), "sa", 5); err != nil {
+				return err
+			}
+			m, _ := tx.YearTotals(ctx(), 2026, "p")
+			u, _ := tx.ApprovalUsage(ctx(), "sa")
+			if m["p"].Individuals != before["p"].Individuals+50 || u["sa"] != 5 {
+				t.Errorf("inside savepoint: %+v %v", m, u)
+			}
+			return boom
+		})
+		if !errors.Is(err, boom) {
+			return err
+		}
+		m, _ := tx.YearTotals(ctx(), 2026, "p")
+		u, _ := tx.ApprovalUsage(ctx(), "sa")
+		if m["p"] != before["p"] || u["sa"] != 0 {
+			t.Errorf("after rollback: %+v %v, want %+v and 0", m, u, before)
+		}
+		return nil
+	})
 	// Nested: an inner failure inside an outer success keeps the outer work.
 	update(t, st, func(tx store.Tx) error {
 		return tx.Savepoint(ctx(), func(tx store.Tx) error {
