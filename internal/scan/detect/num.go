@@ -24,38 +24,43 @@ func ParseFloat(b []byte) (float64, bool) {
 	case '+':
 		i++
 	}
+	// Two tight loops (integer part, fraction) without per-digit branches
+	// beyond the digit test: this runs twice per record of a telemetry file.
 	var mant uint64
-	digits, frac := 0, 0
-	seenDot := false
 	start := i
 	for ; i < len(b); i++ {
-		c := b[i]
-		if c >= '0' && c <= '9' {
-			if digits >= 18 {
-				return slowFloat(b)
-			}
-			if mant != 0 || c != '0' {
-				digits++
-			}
-			mant = mant*10 + uint64(c-'0')
-			if seenDot {
-				frac++
-			}
-			continue
+		d := b[i] - '0'
+		if d > 9 {
+			break
 		}
-		if c == '.' && !seenDot {
-			seenDot = true
-			continue
+		mant = mant*10 + uint64(d)
+	}
+	intDigits := i - start
+	frac := 0
+	if i < len(b) && b[i] == '.' {
+		i++
+		fs := i
+		for ; i < len(b); i++ {
+			d := b[i] - '0'
+			if d > 9 {
+				break
+			}
+			mant = mant*10 + uint64(d)
 		}
-		if c == 'e' || c == 'E' {
+		frac = i - fs
+	}
+	if i != len(b) {
+		if b[i] == 'e' || b[i] == 'E' {
 			return slowFloat(b)
 		}
 		return 0, false
 	}
-	if i == start || (seenDot && i == start+1) {
+	if intDigits+frac == 0 {
 		return 0, false
 	}
-	if frac >= len(pow10) {
+	if intDigits+frac > 18 {
+		// Leading zeros do not overflow, but long mantissas might: let
+		// strconv round them correctly.
 		return slowFloat(b)
 	}
 	f := float64(mant) / pow10[frac]

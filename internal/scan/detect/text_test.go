@@ -2,6 +2,8 @@ package detect
 
 import (
 	"fmt"
+	"math"
+	"strconv"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -164,6 +166,14 @@ func FuzzParseFloat(f *testing.F) {
 		if ok && v != v {
 			// NaN only comes from strconv on "nan" input, which we refuse.
 			t.Fatalf("%q -> NaN", b)
+		}
+		// Agrees with strconv to within a rounding whenever both accept.
+		if want, err := strconv.ParseFloat(string(b), 64); ok && err == nil {
+			if d := math.Abs(v - want); d > 1e-15*math.Abs(want) && d > 1e-300 {
+				t.Fatalf("%q: %v, strconv %v", b, v, want)
+			}
+		} else if ok && err != nil && !strings.ContainsAny(string(b), "eE") {
+			t.Fatalf("%q accepted, strconv refuses: %v", b, err)
 		}
 		var d [11]byte
 		_ = NormalizeMobile(b, &d)
