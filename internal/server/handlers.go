@@ -120,9 +120,11 @@ func (s *Server) getApproval(w http.ResponseWriter, r *http.Request, _ gateway.A
 }
 
 // putApproval validates one approval in the inventory format against the
-// stored processors and assets. The body is placed first in a synthetic
-// document so that error positions map back to the body (one line down,
-// four columns right).
+// stored processors and assets. It builds a synthetic document: the stored
+// processors and assets first (one line each), then the body as the one
+// approval, every body line indented. Putting the body last means nothing in
+// it can change how the stored lines parse, and error positions map back to
+// the body (synthLines lines up, four columns left).
 func (s *Server) putApproval(w http.ResponseWriter, r *http.Request, a gateway.Actor) {
 	id := r.PathValue("id")
 	body, ok := readBody(w, r, 1<<20)
@@ -139,7 +141,10 @@ func (s *Server) putApproval(w http.ResponseWriter, r *http.Request, a gateway.A
 		return
 	}
 	var doc strings.Builder
-	doc.WriteString("approvals:\n")
+	rest := inventoryDoc(cur.Processors, cur.Assets, nil, nil)
+	pj, _ := json.Marshal(rest["processors"])
+	aj, _ := json.Marshal(rest["assets"])
+	fmt.Fprintf(&doc, "processors: %s\nassets: %s\napprovals:\n", pj, aj)
 	// Split on every YAML line break (CRLF, CR, LF) so that no line of the
 	// body escapes the indentation: a bare CR would otherwise start a
 	// top-level key of the synthetic document.
@@ -150,10 +155,6 @@ func (s *Server) putApproval(w http.ResponseWriter, r *http.Request, a gateway.A
 			doc.WriteString("    " + line + "\n")
 		}
 	}
-	rest := inventoryDoc(cur.Processors, cur.Assets, nil, nil)
-	pj, _ := json.Marshal(rest["processors"])
-	aj, _ := json.Marshal(rest["assets"])
-	fmt.Fprintf(&doc, "processors: %s\nassets: %s\n", pj, aj)
 	set := s.gw.Set()
 	inv, err := inventory.Parse("body", []byte(doc.String()), inventory.Options{Facts: set, Items: set, RejectTransfers: true})
 	if err != nil {
@@ -187,8 +188,14 @@ func (s *Server) putApproval(w http.ResponseWriter, r *http.Request, a gateway.A
 	writeJSON(w, 200, map[string]any{"version": version, "approval": approvalDoc(ap)})
 }
 
+// synthLines is the number of lines before the body in putApproval's
+// synthetic document.
+const synthLines = 3
+
 // shiftPositions maps "body:L:C: msg" in the synthetic approval document back
-// to the user's body.
+// to the user's body. A position before the body (in the stored processors
+// and assets) can only come from the body's effect on the whole document, so
+// it is reported at the body's start.
 func shiftPositions(ds []string) []string {
 	out := make([]string, 0, len(ds))
 	for _, d := range ds {
@@ -196,7 +203,8 @@ func shiftPositions(ds []string) []string {
 		if len(parts) == 4 && parts[0] == "body" {
 			l, e1 := strconv.Atoi(parts[1])
 			c, e2 := strconv.Atoi(parts[2])
-			if e1 == nil && e2 == nil && l >= 2 {
+			if e1 == nil && e2 == nil {
+				l -= synthLines
 				// Every body line was indented by four columns ("  - " or
 				// four spaces); a position inside that indent is column 1.
 				if c > 4 {
@@ -204,7 +212,10 @@ func shiftPositions(ds []string) []string {
 				} else {
 					c = 1
 				}
-				d = fmt.Sprintf("body:%d:%d:%s", l-1, c, parts[3])
+				if l < 1 {
+					l, c = 1, 1
+				}
+				d = fmt.Sprintf("body:%d:%d:%s", l, c, parts[3])
 			}
 		}
 		out = append(out, d)
