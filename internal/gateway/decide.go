@@ -91,7 +91,7 @@ func newBatchState() *batchState {
 // audit entry and idempotency key are written; the summed count increments
 // are written last. outs receives each check's answer; an error means
 // nothing of the batch may be kept.
-func (g *Gateway) decideBatch(tx store.Tx, batch []*pending, outs []outcome) error {
+func (g *Gateway) decideBatch(tx store.Tx, batch []*pending, outs []outcome, lookup bool) error {
 	ctx := context.Background()
 	c, err := g.compile(ctx, tx)
 	if err != nil {
@@ -106,7 +106,7 @@ func (g *Gateway) decideBatch(tx store.Tx, batch []*pending, outs []outcome) err
 		return err
 	}
 	for i, p := range batch {
-		o, err := g.decideOne(ctx, tx, c, pseudo, st, p)
+		o, err := g.decideOne(ctx, tx, c, pseudo, st, p, lookup)
 		if err != nil {
 			return fmt.Errorf("check of transfer %s: %w", p.req.ID, err)
 		}
@@ -203,25 +203,33 @@ func (st *batchState) preload(ctx context.Context, tx store.Tx, c *compiled, bat
 // decideOne answers one check of a batch. Answers that record nothing
 // (replays, key reuse, a transfer id already allowed) come back in the
 // outcome; an error aborts the batch.
-func (g *Gateway) decideOne(ctx context.Context, tx store.Tx, c *compiled, pseudo *audit.Pseudonymizer, st *batchState, p *pending) (outcome, error) {
+//
+// lookup says whether the key and the transfer id are looked up in storage;
+// without it only this batch's earlier checks are consulted, and the unique
+// constraints on the key and the transfer's marker catch the rest (run).
+func (g *Gateway) decideOne(ctx context.Context, tx store.Tx, c *compiled, pseudo *audit.Pseudonymizer, st *batchState, p *pending, lookup bool) (outcome, error) {
 	// A retry with the same key gets the first answer; another body is refused.
 	if a, ok := st.keys[p.key]; ok {
 		return replayOf(a.hash, a.raw, p.hash), nil
 	}
-	if rec, err := tx.Idempotency(ctx, p.key); err == nil {
-		return replayOf(rec.RequestHash, rec.Response, p.hash), nil
-	} else if !errors.Is(err, store.ErrNotFound) {
-		return outcome{}, err
+	if lookup {
+		if rec, err := tx.Idempotency(ctx, p.key); err == nil {
+			return replayOf(rec.RequestHash, rec.Response, p.hash), nil
+		} else if !errors.Is(err, store.ErrNotFound) {
+			return outcome{}, err
+		}
 	}
 	// A transfer id is allowed at most once; a denied one may be checked
 	// again (under a new key), e.g. after an approval was added.
 	if m, ok := st.allowed[p.req.ID]; ok {
 		return outcome{err: transferExists(p.req.ID, m)}, nil
 	}
-	if rec, err := tx.Idempotency(ctx, markerKey(p.req.ID)); err == nil {
-		return outcome{err: transferExists(p.req.ID, rec.Response)}, nil
-	} else if !errors.Is(err, store.ErrNotFound) {
-		return outcome{}, err
+	if lookup {
+		if rec, err := tx.Idempotency(ctx, markerKey(p.req.ID)); err == nil {
+			return outcome{err: transferExists(p.req.ID, rec.Response)}, nil
+		} else if !errors.Is(err, store.ErrNotFound) {
+			return outcome{}, err
+		}
 	}
 
 	req := p.req

@@ -351,15 +351,30 @@ func (g *Gateway) deliver(p *pending, o outcome) {
 	p.done <- o
 }
 
-// run commits a batch. If the batch fails for a reason other than the
-// database being unavailable, its checks are retried one per transaction,
-// so that one check the store refuses cannot fail its neighbours. A retry
-// is safe: a check whose first attempt did commit (its answer was lost with
-// the connection) is found by its Idempotency-Key and replayed.
+// run commits a batch.
+//
+// The first attempt looks nothing up in storage: new keys and transfer ids
+// are the normal case, and a key already stored (a retry) or a transfer id
+// already allowed makes the insert of the key or of the transfer's marker
+// hit its unique constraint, which fails the attempt. The batch then runs
+// again with both looked up under the lock, which turns those checks into
+// replays and refusals. Only if that fails too (a check the store refuses)
+// are the checks run one per transaction, so one bad check cannot fail its
+// neighbours. Nothing of a failed attempt is kept, so running again is safe;
+// a check whose commit did happen although its answer was lost with the
+// connection is found by its key and replayed.
 func (g *Gateway) run(batch []*pending) {
 	g.batchSz.Observe(float64(len(batch)))
 	outs := make([]outcome, len(batch))
-	err := g.group.Do(context.Background(), func(tx store.Tx) error { return g.decideBatch(tx, batch, outs) })
+	attempt := func(ps []*pending, os []outcome, lookup bool) error {
+		clear(os)
+		return g.group.Do(context.Background(), func(tx store.Tx) error { return g.decideBatch(tx, ps, os, lookup) })
+	}
+	err := attempt(batch, outs, false)
+	if err != nil && !unavailable(err) {
+		g.log.Debug("check batch refused: running it again with lookups", "err", err, "checks", len(batch))
+		err = attempt(batch, outs, true)
+	}
 	if err == nil {
 		g.batches.Add(1)
 		g.batched.Add(int64(len(batch)))
@@ -368,24 +383,27 @@ func (g *Gateway) run(batch []*pending) {
 		}
 		return
 	}
-	code := store.CodeOf(err)
-	if len(batch) == 1 || code == store.CodeUnavailable || code == store.CodeClosed {
+	if len(batch) == 1 || unavailable(err) {
 		g.log.Error("check batch not recorded", "err", err, "checks", len(batch))
 		for _, p := range batch {
 			g.deliver(p, outcome{err: g.failure(err)})
 		}
 		return
 	}
-	g.log.Warn("check batch not recorded: retrying its checks one by one", "err", err, "checks", len(batch))
+	g.log.Warn("check batch not recorded: running its checks one by one", "err", err, "checks", len(batch))
 	for i, p := range batch {
 		one := outs[i : i+1]
-		one[0] = outcome{}
-		if err := g.group.Do(context.Background(), func(tx store.Tx) error { return g.decideBatch(tx, batch[i:i+1], one) }); err != nil {
+		if err := attempt(batch[i:i+1], one, true); err != nil {
 			g.log.Error("check not recorded", "err", err, "transfer", p.req.ID)
 			one[0] = outcome{err: g.failure(err)}
 		}
 		g.deliver(p, one[0])
 	}
+}
+
+func unavailable(err error) bool {
+	c := store.CodeOf(err)
+	return c == store.CodeUnavailable || c == store.CodeClosed
 }
 
 // failure is the answer for a check the store did not record.

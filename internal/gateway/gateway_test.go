@@ -381,3 +381,52 @@ func TestCheck_ConcurrentExactCounts(t *testing.T) {
 	}
 	gatewaytest.Verify(t, st, answers, sent)
 }
+
+// Two instances on one database (two processes would be the same): B looks
+// a key and a transfer id up before queuing and finds neither; A records
+// both before B's batch runs. B's insert hits the unique constraint, its
+// batch is run again check by check with the lookups under the lock, and
+// B answers with A's answer (same key) and 409 (same transfer id).
+func TestCheck_RaceWithAnotherInstanceAfterPrecheck(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "r.db")
+	a := setupOn(t, openSQLite(t, path), gateway.Options{})
+	held := &heldStore{Store: openSQLite(t, path)}
+	b := setupOn(t, held, gateway.Options{})
+	hold := make(chan struct{})
+	held.hold = hold
+	type res struct {
+		resp *gateway.Response
+		raw  []byte
+		rep  bool
+		err  *gateway.Error
+	}
+	same, other := make(chan res, 1), make(chan res, 1)
+	go func() {
+		r, raw, rep, err := checkNoFatal(b, "k-same", gatewaytest.CappedCheck("t-same"))
+		same <- res{r, raw, rep, err}
+	}()
+	go func() {
+		r, raw, rep, err := checkNoFatal(b, "k-other", gatewaytest.CappedCheck("t-taken"))
+		other <- res{r, raw, rep, err}
+	}()
+	waitDepth(t, b, 2) // both prechecked and queued, B's store is held
+	first, raw, _, gerr := check(t, a, "k-same", gatewaytest.CappedCheck("t-same"))
+	if gerr != nil || first.Decision != "allow" {
+		t.Fatalf("A: %v %+v", gerr, first)
+	}
+	if r, _, _, gerr := check(t, a, "k-taken", gatewaytest.CappedCheck("t-taken")); gerr != nil || r.Decision != "allow" {
+		t.Fatalf("A: %v %+v", gerr, r)
+	}
+	close(hold)
+	s, o := <-same, <-other
+	if s.err != nil || !s.rep || string(s.raw) != string(raw) {
+		t.Fatalf("B, same key: %v, replay %v, A's bytes %v", s.err, s.rep, string(s.raw) == string(raw))
+	}
+	if o.err == nil || o.err.Code != gateway.CodeTransferExists {
+		t.Fatalf("B, transfer allowed by A: %v, want %s", o.err, gateway.CodeTransferExists)
+	}
+	sum := gatewaytest.Verify(t, held, nil, []gatewaytest.Sent{{Key: "k-same", Transfer: "t-same"}, {Key: "k-taken", Transfer: "t-taken"}})
+	if sum.Checks != 2 {
+		t.Fatalf("%d checks recorded, want A's two", sum.Checks)
+	}
+}
