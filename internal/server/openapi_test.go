@@ -2,6 +2,8 @@ package server_test
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -185,4 +187,39 @@ func minus(a, b []string) []string {
 		}
 	}
 	return out
+}
+
+// docs/api.md lists every route with the roles the route table gives it.
+func TestDocs_APIListsEveryRouteWithRoles(t *testing.T) {
+	h := newHarness(t)
+	doc, err := os.ReadFile(filepath.Join("..", "..", "docs", "api.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := map[string]string{}
+	for _, line := range strings.Split(string(doc), "\n") {
+		cells := strings.Split(line, "|")
+		if len(cells) >= 4 && strings.HasPrefix(strings.TrimSpace(cells[1]), "`") {
+			rows[strings.Trim(strings.TrimSpace(cells[1]), "`")] = strings.TrimSpace(cells[2])
+		}
+	}
+	for _, rt := range h.srv.Routes() {
+		key := rt.Method + " " + rt.Pattern
+		roles, ok := rows[key]
+		if !ok {
+			t.Errorf("docs/api.md has no row for %s", key)
+			continue
+		}
+		want := "public"
+		switch {
+		case rt.Roles == nil:
+		case len(rt.Roles) == len(store.Roles):
+			want = "all"
+		default:
+			want = strings.Join(rt.Roles, ", ")
+		}
+		if roles != want {
+			t.Errorf("docs/api.md: %s roles %q, route table %q", key, roles, want)
+		}
+	}
 }
