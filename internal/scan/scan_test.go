@@ -308,3 +308,24 @@ func FuzzScanFile(f *testing.F) {
 }
 
 func bytesReader(b []byte) *bytes.Reader { return bytes.NewReader(b) }
+
+// A UTF-8 file (by its first 256 KiB) with an invalid byte later: reported
+// at its line, the file partial, the rest still scanned.
+func TestScan_InvalidUTF8AfterTheHead(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("note,vin\n")
+	n := 0
+	for b.Len() < 300<<10 {
+		b.WriteString("ordinary text here,LRW3E7EB6RC101571\n")
+		n++
+	}
+	b.WriteString("bad \xff byte in a note,LRW3E7EB8RC101362\n")
+	r := scanPaths(t, Options{}, writeTemp(t, "u.csv", b.String()))
+	f := r.Files[0]
+	if f.Encoding != "utf-8" || f.Status != StatusPartial || len(f.Problems) != 1 || f.Problems[0].Line != int64(n+2) {
+		t.Fatalf("%+v", f)
+	}
+	if r.Detectors.VIN.Distinct != 2 {
+		t.Fatalf("%+v", r.Detectors.VIN)
+	}
+}

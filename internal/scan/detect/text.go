@@ -11,6 +11,9 @@ type Sink interface {
 	FoundPhone(v []byte, valid bool)
 	FoundPoint(lat, lon float64)
 	FoundTime(ms int64, zoned bool)
+	// InvalidUTF8 reports a byte sequence that is not UTF-8 (the text may
+	// be misread there).
+	InvalidUTF8()
 }
 
 // TextOptions switches inline detectors off where context forbids them.
@@ -108,7 +111,10 @@ func ScanText(b []byte, opt TextOptions, sink Sink) {
 					continue
 				}
 			}
-			_, sz := utf8.DecodeRune(b[i:])
+			r, sz := utf8.DecodeRune(b[i:])
+			if r == utf8.RuneError && sz == 1 {
+				sink.InvalidUTF8()
+			}
 			i += sz
 		default:
 			i++

@@ -21,6 +21,7 @@ func (r *rec) FoundCNID(v []byte, ok bool)  { r.out = append(r.out, fmt.Sprintf(
 func (r *rec) FoundPhone(v []byte, ok bool) { r.out = append(r.out, fmt.Sprintf("phone:%s:%v", v, ok)) }
 func (r *rec) FoundPoint(lat, lon float64)  { r.out = append(r.out, fmt.Sprintf("pt:%g,%g", lat, lon)) }
 func (r *rec) FoundTime(ms int64, z bool)   { r.out = append(r.out, fmt.Sprintf("t:%d:%v", ms, z)) }
+func (r *rec) InvalidUTF8()                 { r.out = append(r.out, "badutf8") }
 
 func scan(s string, opt TextOptions) string {
 	r := &rec{}
@@ -66,6 +67,7 @@ func TestScanText(t *testing.T) {
 		{"2008-10-26T00:59:34Z start", all, "t:1224982774000:true"},
 		{"at 2008-10-26 08:59:34 go", all, "t:1224982774000:false"},
 		{"2008-10-26 08:59:34", TextOptions{}, ""},
+		{"ab\xffcd \xe4\xb8", TextOptions{}, "badutf8 badutf8 badutf8"},
 	}
 	for _, c := range cases {
 		if got := scan(c.in, c.opt); got != c.want {
@@ -82,6 +84,7 @@ func (c *countSink) FoundCNID([]byte, bool)       { c.n++ }
 func (c *countSink) FoundPhone([]byte, bool)      { c.n++ }
 func (c *countSink) FoundPoint(float64, float64)  { c.n++ }
 func (c *countSink) FoundTime(int64, bool)        { c.n++ }
+func (c *countSink) InvalidUTF8()                 {}
 
 func FuzzScanText(f *testing.F) {
 	for _, s := range []string{"VIN:LRW3E7EB6RC101571", "京A·12345", "lat=1,lon=2", "138 1234 5678", "2008年10月26日08时59分34秒", "经度:116.4"} {
