@@ -37,6 +37,10 @@ func (r *redactor) FoundPhone(v []byte, valid bool) { r.add("phone", v) }
 func (r *redactor) FoundPoint(lat, lon float64)     {}
 func (r *redactor) FoundTime(ms int64, zoned bool)  {}
 
+// InvalidUTF8 cannot happen: request text comes from JSON, whose decoder
+// replaces invalid bytes.
+func (r *redactor) InvalidUTF8() {}
+
 // redact returns text with every identifier the scanner's detectors find
 // replaced by its pseudonym.
 func redact(p *audit.Pseudonymizer, text string) string {
