@@ -16,7 +16,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/spf13/cobra"
-	"github.com/spf13/pflag"
 
 	"github.com/xborder/xborder/internal/audit"
 	"github.com/xborder/xborder/internal/calendar"
@@ -79,8 +78,8 @@ admin token is XBORDER_ADMIN_TOKEN if set, else generated and printed once on st
 }
 
 func loadServeConfig(env *Env, c *cobra.Command, cfg *serveConfig, file string) error {
-	changed := map[string]bool{}
-	c.Flags().Visit(func(f *pflag.Flag) { changed[f.Name] = true })
+	// cfg holds defaults overwritten by any flags given; keep the flags aside,
+	// then layer file, environment, and the flags given explicitly.
 	flagsCfg := *cfg
 	if file != "" {
 		b, err := os.ReadFile(file)
@@ -96,54 +95,33 @@ func loadServeConfig(env *Env, c *cobra.Command, cfg *serveConfig, file string) 
 			return xerr.BadInput(fmt.Errorf("%s: %w", file, err))
 		}
 	}
-	envs := []struct {
-		key  string
-		flag string
-		set  func(string) error
+	// Each setting: its flag, its environment variable, and how to copy it.
+	settings := []struct {
+		flag, env string
+		fromEnv   func(string) error
+		fromFlag  func()
 	}{
-		{"XBORDER_ADDR", "addr", func(v string) error { cfg.Addr = v; return nil }},
-		{"XBORDER_DB", "db", func(v string) error { cfg.DB = v; return nil }},
-		{"XBORDER_SIGNING_KEY", "signing-key", func(v string) error { cfg.SigningKey = v; return nil }},
-		{"XBORDER_HOLIDAYS", "holidays", func(v string) error { cfg.Holidays = v; return nil }},
-		{"XBORDER_LOG_LEVEL", "log-level", func(v string) error { cfg.LogLevel = v; return nil }},
-		{"XBORDER_PACKS", "pack", func(v string) error { cfg.Packs = strings.Split(v, ","); return nil }},
-		{"XBORDER_MAX_BATCH", "max-batch", func(v string) (err error) { cfg.MaxBatch, err = strconv.Atoi(v); return }},
-		{"XBORDER_QUEUE", "queue", func(v string) (err error) { cfg.Queue, err = strconv.Atoi(v); return }},
+		{"addr", "XBORDER_ADDR", func(v string) error { cfg.Addr = v; return nil }, func() { cfg.Addr = flagsCfg.Addr }},
+		{"db", "XBORDER_DB", func(v string) error { cfg.DB = v; return nil }, func() { cfg.DB = flagsCfg.DB }},
+		{"signing-key", "XBORDER_SIGNING_KEY", func(v string) error { cfg.SigningKey = v; return nil }, func() { cfg.SigningKey = flagsCfg.SigningKey }},
+		{"holidays", "XBORDER_HOLIDAYS", func(v string) error { cfg.Holidays = v; return nil }, func() { cfg.Holidays = flagsCfg.Holidays }},
+		{"log-level", "XBORDER_LOG_LEVEL", func(v string) error { cfg.LogLevel = v; return nil }, func() { cfg.LogLevel = flagsCfg.LogLevel }},
+		{"pack", "XBORDER_PACKS", func(v string) error { cfg.Packs = strings.Split(v, ","); return nil }, func() { cfg.Packs = flagsCfg.Packs }},
+		{"max-batch", "XBORDER_MAX_BATCH", func(v string) (err error) { cfg.MaxBatch, err = strconv.Atoi(v); return }, func() { cfg.MaxBatch = flagsCfg.MaxBatch }},
+		{"queue", "XBORDER_QUEUE", func(v string) (err error) { cfg.Queue, err = strconv.Atoi(v); return }, func() { cfg.Queue = flagsCfg.Queue }},
+		{"checkpoint-every", "XBORDER_CHECKPOINT_EVERY", func(v string) error { cfg.Checkpoint = v; return nil }, func() { cfg.Checkpoint = flagsCfg.Checkpoint }},
 	}
-	for _, e := range envs {
-		if v := env.Getenv(e.key); v != "" {
-			if err := e.set(v); err != nil {
-				return xerr.BadInputf("%s=%q: %v", e.key, v, err)
+	for _, s := range settings {
+		if v := env.Getenv(s.env); v != "" {
+			if err := s.fromEnv(v); err != nil {
+				return xerr.BadInputf("%s=%q: %v", s.env, v, err)
 			}
 		}
 	}
-	// Flags given explicitly win over file and environment.
-	if changed["addr"] {
-		cfg.Addr = flagsCfg.Addr
-	}
-	if changed["db"] {
-		cfg.DB = flagsCfg.DB
-	}
-	if changed["signing-key"] {
-		cfg.SigningKey = flagsCfg.SigningKey
-	}
-	if changed["pack"] {
-		cfg.Packs = flagsCfg.Packs
-	}
-	if changed["holidays"] {
-		cfg.Holidays = flagsCfg.Holidays
-	}
-	if changed["log-level"] {
-		cfg.LogLevel = flagsCfg.LogLevel
-	}
-	if changed["max-batch"] {
-		cfg.MaxBatch = flagsCfg.MaxBatch
-	}
-	if changed["queue"] {
-		cfg.Queue = flagsCfg.Queue
-	}
-	if changed["checkpoint-every"] {
-		cfg.Checkpoint = flagsCfg.Checkpoint
+	for _, s := range settings {
+		if c.Flags().Changed(s.flag) {
+			s.fromFlag()
+		}
 	}
 	if cfg.MaxBatch <= 0 || cfg.Queue <= 0 {
 		return xerr.BadInputf("max_batch and queue must be positive")

@@ -217,30 +217,16 @@ func plainYAMLMessage(msg string) string {
 	return "want " + want + ", got " + m[1]
 }
 
-// Load reads the named packs (built-in ids or file paths) and builds a Set.
-// Editions of a family already loaded replace it; patches apply in order.
-func Load(specs []string, lim Limits) (*Set, error) {
-	var srcs []*source
-	for _, spec := range specs {
-		s, err := readSource(spec)
-		if err != nil {
-			return nil, err
-		}
-		if err := s.parse(); err != nil {
-			return nil, xerr.BadInput(err)
-		}
-		srcs = append(srcs, s)
-	}
-	set, err := build(srcs, lim)
-	if err != nil {
-		return nil, xerr.BadInput(err)
-	}
-	return set, nil
-}
+// Load reads the named packs (built-in ids or file paths) and builds a Set
+// ready for decisions. Editions of a family already loaded replace it;
+// patches apply in order.
+func Load(specs []string, lim Limits) (*Set, error) { return load(specs, lim, true) }
 
 // LoadForBrowsing loads packs to read or compare them (`rules diff`), without
 // requiring the mechanism parameters a decision needs.
-func LoadForBrowsing(specs []string, lim Limits) (*Set, error) {
+func LoadForBrowsing(specs []string, lim Limits) (*Set, error) { return load(specs, lim, false) }
+
+func load(specs []string, lim Limits, needMechanism bool) (*Set, error) {
 	var srcs []*source
 	for _, spec := range specs {
 		s, err := readSource(spec)
@@ -252,7 +238,7 @@ func LoadForBrowsing(specs []string, lim Limits) (*Set, error) {
 		}
 		srcs = append(srcs, s)
 	}
-	set, err := buildSet(srcs, lim, false)
+	set, err := buildSet(srcs, lim, needMechanism)
 	if err != nil {
 		return nil, xerr.BadInput(err)
 	}

@@ -254,8 +254,6 @@ func packIDs(s *Set) string {
 	return strings.Join(ids, ", ")
 }
 
-func build(srcs []*source, lim Limits) (*Set, error) { return buildSet(srcs, lim, true) }
-
 func buildSet(srcs []*source, lim Limits, needMechanism bool) (*Set, error) {
 	if lim == (Limits{}) {
 		lim = DefaultLimits()
