@@ -730,3 +730,55 @@ func TestConsole_ServedOfflineWithCSP(t *testing.T) {
 }
 
 func chromedpNavigate(url string) chromedp.Action[chromedp.Void] { return chromedp.Navigate(url) }
+
+// Every page: one h1, every form control labelled, every button named,
+// every table captioned with header cells; and the sign-in works from the
+// keyboard alone.
+func TestConsole_Accessible(t *testing.T) {
+	h := newHarness(t)
+	h.loadExample()
+	h.check("engineer", "k1", deniedNoApproval("t-1"))
+	if err := h.srv.SignCheckpoint(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	b := newBrowser(t, h)
+	b.do("open the console", chromedp.Navigate(b.base+"/"), chromedp.WaitVisible(chromedp.ID("token")))
+	if !eval[bool](b, `document.activeElement && document.activeElement.id === 'token'`) {
+		t.Error("the token field does not have the focus on arrival")
+	}
+	b.do("type the token and press Enter", chromedp.SendKeys(chromedp.ID("token"), h.tokens["admin"]+"\r"))
+	b.waitView("dashboard")
+	audit := `(() => {
+	  const bad = [];
+	  const main = document.querySelector('main');
+	  if (main.querySelectorAll('h1').length !== 1) bad.push(main.querySelectorAll('h1').length + ' h1');
+	  for (const c of main.querySelectorAll('input, select, textarea')) {
+	    if (c.type === 'hidden') continue;
+	    if (!(c.labels && c.labels.length) && !c.getAttribute('aria-label')) bad.push('unlabelled ' + c.tagName + '#' + c.id);
+	  }
+	  for (const x of document.querySelectorAll('button, a')) {
+	    if (!(x.innerText || '').trim() && !x.getAttribute('aria-label')) bad.push('unnamed ' + x.tagName);
+	  }
+	  for (const tb of main.querySelectorAll('table')) {
+	    if (!tb.querySelector('caption')) bad.push('table without caption #' + tb.id);
+	    for (const th of tb.querySelectorAll('th')) if (!th.getAttribute('scope')) bad.push('th without scope in #' + tb.id);
+	  }
+	  const ids = [...document.querySelectorAll('[id]')].map(e => e.id);
+	  const dup = ids.filter((x, i) => ids.indexOf(x) !== i);
+	  if (dup.length) bad.push('duplicate ids ' + dup.join(','));
+	  return bad;
+	})()`
+	for _, route := range []string{"#/dashboard", "#/assessment", "#/transfers", "#/check", "#/approvals", "#/inventory", "#/audit"} {
+		b.open(route)
+		if route == "#/approvals" {
+			b.click("#approval-new")
+		}
+		if bad := eval[[]string](b, audit); len(bad) > 0 {
+			t.Errorf("%s: %v", route, bad)
+		}
+	}
+	// Focus lands on the page heading after navigation, for screen readers.
+	if tag := eval[string](b, `document.activeElement.tagName`); tag != "H1" {
+		t.Errorf("focus after navigation is on %s, want the H1", tag)
+	}
+}
