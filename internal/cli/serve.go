@@ -60,7 +60,7 @@ admin token is XBORDER_ADMIN_TOKEN if set, else generated and printed once on st
 			if err := loadServeConfig(env, c, &cfg, cfgFile); err != nil {
 				return err
 			}
-			return runServe(c.Context(), env, cfg)
+			return serveRun(c.Context(), env, cfg)
 		},
 	}
 	fl := c.Flags()
@@ -128,6 +128,9 @@ func loadServeConfig(env *Env, c *cobra.Command, cfg *serveConfig, file string) 
 	}
 	return nil
 }
+
+// serveRun runs the service; tests replace it to inspect the configuration.
+var serveRun = runServe
 
 func logLevel(s string) (slog.Level, error) {
 	var l slog.Level
