@@ -310,3 +310,37 @@ func FuzzSniff(f *testing.F) {
 		}
 	})
 }
+
+// splitPlain agrees with a byte-by-byte split on every length and
+// delimiter position around the 8-byte words.
+func TestSplitPlain_MatchesByteSplit(t *testing.T) {
+	rng := rand.New(rand.NewSource(3))
+	for n := 0; n < 20000; n++ {
+		l := rng.Intn(40)
+		b := make([]byte, l)
+		for i := range b {
+			b[i] = "ab,;\x00\xff"[rng.Intn(6)]
+		}
+		got, quoted := splitPlain(b, ',', nil)
+		want := bytes.Split(b, []byte{','})
+		if quoted || fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("%q: %q want %q", b, got, want)
+		}
+		b = append(b, '"')
+		if _, q := splitPlain(b, ',', nil); !q {
+			t.Fatalf("%q: quote not seen", b)
+		}
+	}
+}
+
+func BenchmarkSplitFields(b *testing.B) {
+	rec := []byte("1767196800315,LGXG24KB1RA040614,豫GSBX0K,34.750690,113.614698,55.1,77,park")
+	var fields [][]byte
+	b.SetBytes(int64(len(rec)))
+	for i := 0; i < b.N; i++ {
+		fields, _, _ = SplitFields(rec, ',', fields, nil)
+	}
+	if len(fields) != 8 {
+		b.Fatal(len(fields))
+	}
+}
