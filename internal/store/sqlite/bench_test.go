@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"testing"
 
+	"github.com/xborder/xborder/internal/store"
 	"github.com/xborder/xborder/internal/store/storetest"
 )
 
@@ -40,4 +41,25 @@ func BenchmarkVerify(b *testing.B) {
 	defer st.Close()
 	storetest.FillLog(b, st, n)
 	storetest.BenchVerify(b, st, n)
+}
+
+// BenchmarkUpdateBatch: one writer, Updates of 50 checks each (random idempotency keys).
+func BenchmarkUpdateBatch(b *testing.B) {
+	for _, per := range []int{50, 200} {
+		b.Run(fmt.Sprintf("checks=%d", per), func(b *testing.B) {
+			st := benchStore(b)
+			defer st.Close()
+			storetest.BenchUpdateBatch(b, st, per)
+		})
+	}
+}
+
+func benchStore(b *testing.B) interface {
+	store.Store
+} {
+	st, err := Open(context.Background(), filepath.Join(b.TempDir(), "u.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	return st
 }

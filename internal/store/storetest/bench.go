@@ -107,6 +107,56 @@ func BenchGroupCommit(b *testing.B, st store.Store, clients, maxBatch int, reads
 	}
 }
 
+// BenchUpdateBatch measures the store alone: one writer commits Updates of
+// perTx checks each (every check: append an audit entry, record the check,
+// count it, consume the approval, store the idempotency answer), no
+// savepoints: the shape of a gateway that batches checks itself.
+func BenchUpdateBatch(b *testing.B, st store.Store, perTx int) {
+	ctx := context.Background()
+	b.ResetTimer()
+	start := time.Now()
+	cpu0 := cpuTime()
+	done := 0
+	for done < b.N {
+		k := min(perTx, b.N-done)
+		err := st.Update(ctx, func(tx store.Tx) error {
+			for i := 0; i < k; i++ {
+				n := done + i
+				proc := fmt.Sprintf("proc-%02d", n%50)
+				idx, err := tx.AppendAudit(ctx, audit.Entry{Time: now, Kind: "transfer.check", Actor: "engineer:bench",
+					Body: json.RawMessage(fmt.Sprintf(`{"transfer":"t-%d","processor":%q,"decision":"allow","individuals":10,"vin":"vin:h:0123456789abcdef0123456789abcdef"}`, n, proc))})
+				if err != nil {
+					return err
+				}
+				rec := store.CheckRecord{Transfer: transfer(fmt.Sprintf("t-%d", n), proc, "2026-06-01", 10), Decision: store.DecisionAllow,
+					Counted: true, LogIndex: idx[0], At: now, Response: json.RawMessage(`{"decision":"allow","mechanism":"standard_contract_or_certification"}`)}
+				if _, err := tx.RecordCheck(ctx, &rec); err != nil {
+					return err
+				}
+				if err := tx.AddTotals(ctx, 2026, proc, model.Counts{Individuals: 10}); err != nil {
+					return err
+				}
+				if err := tx.AddApprovalUsage(ctx, "sa-"+proc, 10); err != nil {
+					return err
+				}
+				h := sha256.Sum256([]byte(rec.Transfer.ID))
+				if err := tx.PutIdempotency(ctx, store.IdempotencyRecord{Key: fmt.Sprintf("%x", h[:16]), RequestHash: h[:], Response: rec.Response, At: now}); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		done += k
+	}
+	el := time.Since(start)
+	cpu := cpuTime() - cpu0
+	b.ReportMetric(float64(b.N)/el.Seconds(), "checks/s")
+	b.ReportMetric(float64(cpu.Microseconds())/float64(b.N), "cpu-µs/check")
+}
+
 // FillLog appends n entries (realistic ~300-byte check entries) in large
 // transactions and signs a checkpoint at the end.
 func FillLog(tb testing.TB, st store.Store, n int) {
