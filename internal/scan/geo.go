@@ -9,10 +9,7 @@ import (
 // locator adapts *geo.Locator to the scanner's Locator.
 type locator struct{ l *geo.Locator }
 
-func (a locator) Locate(lon, lat float64) Place {
-	p := a.l.Locate(lon, lat)
-	return Place{InChina: p.InChina, Region: p.Region, Province: p.Province, Prefecture: p.Prefecture}
-}
+func (a locator) Locate(lon, lat float64) Place { return a.l.Locate(lon, lat) }
 
 func toWGS84(crs string, lon, lat float64) (float64, float64) {
 	switch crs {
@@ -26,7 +23,7 @@ func toWGS84(crs string, lon, lat float64) (float64, float64) {
 
 // FromLocator wraps a geo.Locator for the scanner.
 func FromLocator(l *geo.Locator) *Geo {
-	return &Geo{Locator: locator{l}, ToWGS84: toWGS84, Approximate: l.PrefectureApproximate(), Description: l.Description()}
+	return &Geo{Locator: locator{l}, ToWGS84: toWGS84, Approximate: l.PrefectureApproximate(), Description: l.Description(), direct: l}
 }
 
 // LoadGeo returns the embedded default boundaries, or those of a GeoJSON

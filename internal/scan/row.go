@@ -363,7 +363,12 @@ func (w *worker) point(lat, lon float64) uint8 {
 	if w.fs.crs != "wgs84" && g.ToWGS84 != nil {
 		x, y = g.ToWGS84(w.fs.crs, lon, lat)
 	}
-	p := g.Locator.Locate(x, y)
+	var p Place
+	if g.direct != nil {
+		p = g.direct.Locate(x, y)
+	} else {
+		p = g.Locator.Locate(x, y)
+	}
 	if !p.InChina {
 		w.outside++
 		if p.Region == "HK" || p.Region == "MO" || p.Region == "TW" {

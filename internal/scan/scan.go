@@ -18,16 +18,14 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/xborder/xborder/internal/geo"
 	"github.com/xborder/xborder/internal/scan/distinct"
 )
 
-// Place is where a point falls (mirrors geo.Location).
-type Place struct {
-	InChina    bool
-	Region     string // "CN", "HK", "MO", "TW" or ""
-	Province   string // GB/T 2260 two-digit code
-	Prefecture string // six-digit code
-}
+// Place is where a point falls: InChina (mainland), Region ("CN", "HK",
+// "MO", "TW" or ""), Province (GB/T 2260 two-digit code), Prefecture
+// (six-digit code).
+type Place = geo.Location
 
 // Locator answers where a WGS-84 point is.
 type Locator interface {
@@ -43,6 +41,9 @@ type Geo struct {
 	Approximate bool
 	// Description names the boundaries used, for the report.
 	Description string
+	// direct is the geo locator itself when Locator wraps one: called
+	// without the interface on the per-point path.
+	direct *geo.Locator
 }
 
 // Options control a scan.
