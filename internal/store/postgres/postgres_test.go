@@ -118,3 +118,12 @@ func TestDurabilitySettings(t *testing.T) {
 		t.Errorf("server fsync = %q (%v): commits are not durable on this server", fsync, err)
 	}
 }
+
+func openURL(url string) (store.Store, error) { return store.Open(context.Background(), url) }
+
+// TestKill9KeepsAcknowledgedCommits kills a writer process with SIGKILL
+// mid-stream and checks every acknowledged commit survived intact.
+func TestKill9KeepsAcknowledgedCommits(t *testing.T) {
+	storetest.CrashChild(openURL)
+	storetest.CrashTest(t, "TestKill9KeepsAcknowledgedCommits", freshSchema(t), openURL)
+}

@@ -72,3 +72,12 @@ func TestOpen_BadPath(t *testing.T) {
 		}
 	}
 }
+
+func openURL(url string) (store.Store, error) { return store.Open(context.Background(), url) }
+
+// TestKill9KeepsAcknowledgedCommits kills a writer process with SIGKILL
+// mid-stream and checks every acknowledged commit survived intact.
+func TestKill9KeepsAcknowledgedCommits(t *testing.T) {
+	storetest.CrashChild(openURL)
+	storetest.CrashTest(t, "TestKill9KeepsAcknowledgedCommits", "sqlite:"+filepath.Join(t.TempDir(), "crash.db"), openURL)
+}
