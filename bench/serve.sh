@@ -17,7 +17,10 @@
 #
 # Environment: CLIENTS (default "16 32 64"), DURATION (default 10s), LOG_LEVEL (serve's, default
 # warn: at info every request writes an access log line), MAX_BATCH, PROFILE=1 (run serve under
-# bench/serveprof and print the top of its CPU profile), OUT (work directory, default a temp dir).
+# bench/serveprof and print the top of its CPU profile), OUT (work directory, default a temp dir),
+# NICE (e.g. -10: run serve and the load generator at that priority on a machine shared with
+# other work; needs root), PGCPU=1 (also report the CPU of all `postgres` processes per check:
+# includes any other sessions on that server).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,6 +31,8 @@ PG=${XBORDER_BENCH_POSTGRES:-${XBORDER_TEST_POSTGRES:-}}
 OUT=${OUT:-$(mktemp -d -t xborder-bench-XXXXXX)}
 TOKEN=xbt_bench_admin_token_0123456789abcdef0123
 TICK=$(getconf CLK_TCK)
+NICE=${NICE:-0}
+RUN=(nice -n "$NICE")
 mkdir -p "$OUT"
 
 echo "== building into $OUT"
@@ -50,7 +55,7 @@ start_serve() {
 	[ -n "${MAX_BATCH:-}" ] && extra+=(--max-batch "$MAX_BATCH")
 	: >"$OUT/$name.serve.log"
 	XBORDER_CPUPROFILE="$OUT/$name.cpu.prof" XBORDER_ADMIN_TOKEN=$TOKEN \
-		"$SERVE" serve --addr 127.0.0.1:0 --db "$db" --log-level "$LOG_LEVEL" "${extra[@]}" 2>>"$OUT/$name.serve.log" &
+		"${RUN[@]}" "$SERVE" serve --addr 127.0.0.1:0 --db "$db" --log-level "$LOG_LEVEL" "${extra[@]}" 2>>"$OUT/$name.serve.log" &
 	PID=$!
 	for _ in $(seq 1 600); do
 		ADDR=$(sed -n 's/.*serving on \(http:[^ ]*\).*/\1/p' "$OUT/$name.serve.log" | head -1)
@@ -63,23 +68,34 @@ start_serve() {
 }
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+pg_ticks() {
+	local t=0 p
+	for p in $(pgrep -x postgres 2>/dev/null); do
+		t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0)))
+	done
+	echo "$t"
+}
 
 run_backend() {
 	local name=$1 db=$2 setup=-setup
 	echo "== $name: $db"
 	start_serve "$db" "$name"
 	for c in $CLIENTS; do
-		local before after
+		local before after pgb pga
 		before=$(cpu_ticks "$PID")
-		"$OUT/loadgen" -url "$ADDR" -token "$TOKEN" $setup -clients "$c" -duration "$DURATION" -warmup 2s -json >"$OUT/$name-$c.json"
+		pgb=$(pg_ticks)
+		"${RUN[@]}" "$OUT/loadgen" -url "$ADDR" -token "$TOKEN" $setup -clients "$c" -duration "$DURATION" -warmup 2s -json >"$OUT/$name-$c.json"
 		after=$(cpu_ticks "$PID")
+		pga=$(pg_ticks)
 		setup=
 		# The server's CPU includes the 2 s warm-up; divide by every check it answered then too.
-		awk -v name="$name" -v ticks=$((after - before)) -v hz="$TICK" -v warm=2 '
+		awk -v name="$name" -v ticks=$((after - before)) -v pgt=$((pga - pgb)) -v pg="${PGCPU:-0}" -v hz="$TICK" -v warm=2 '
 			{ match($0, /"checks_per_s":[0-9.]+/); cps = substr($0, RSTART + 15, RLENGTH - 15) + 0
 			  match($0, /"seconds":[0-9.]+/); secs = substr($0, RSTART + 10, RLENGTH - 10) + 0
 			  n = cps * (secs + warm); srv = (n > 0) ? ticks / hz * 1e6 / n : 0
-			  print name ": " $0; printf "%s: server CPU about %.0f us per check\n", name, srv }' "$OUT/$name-$c.json"
+			  print name ": " $0; printf "%s: server CPU about %.0f us per check", name, srv
+			  if (pg == 1 && name == "postgres") printf "; postgres processes about %.0f us per check", (n > 0) ? pgt / hz * 1e6 / n : 0
+			  printf "\n" }' "$OUT/$name-$c.json"
 	done
 	kill -TERM "$PID"
 	wait "$PID" || echo "($name: serve exited with $? after SIGTERM)"

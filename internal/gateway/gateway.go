@@ -89,6 +89,7 @@ type Gateway struct {
 	logSize prometheus.Gauge
 	invVer  prometheus.Gauge
 	batchSz prometheus.Histogram
+	reruns  *prometheus.CounterVec
 }
 
 // New starts a gateway over st.
@@ -123,10 +124,12 @@ func New(st store.Store, opt Options) (*Gateway, error) {
 	g.invVer = prometheus.NewGauge(prometheus.GaugeOpts{Name: "xborder_inventory_version", Help: "Version of the inventory the gateway decides with."})
 	g.batchSz = prometheus.NewHistogram(prometheus.HistogramOpts{Name: "xborder_check_batch_size", Help: "Checks sharing one durable commit.",
 		Buckets: []float64{1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024}})
+	g.reruns = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "xborder_check_batch_reruns_total",
+		Help: "Check batches run again: with lookups (a retried key or an allowed transfer id met its unique constraint), or one check at a time (the store refused a check)."}, []string{"mode"})
 	depth := prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "xborder_commit_queue_depth", Help: "Checks waiting for or inside the current batch commit, plus other writes waiting for the shared committer."},
 		func() float64 { return float64(g.depth.Load() + g.group.QueueDepth()) })
 	if opt.Registry != nil {
-		for _, c := range []prometheus.Collector{g.checks, g.latency, g.logSize, g.invVer, g.batchSz, depth} {
+		for _, c := range []prometheus.Collector{g.checks, g.latency, g.logSize, g.invVer, g.batchSz, g.reruns, depth} {
 			if err := opt.Registry.Register(c); err != nil {
 				g.group.Close()
 				return nil, fmt.Errorf("gateway: register metrics: %w", err)
@@ -373,6 +376,7 @@ func (g *Gateway) run(batch []*pending) {
 	err := attempt(batch, outs, false)
 	if err != nil && !unavailable(err) {
 		g.log.Debug("check batch refused: running it again with lookups", "err", err, "checks", len(batch))
+		g.reruns.WithLabelValues("lookup").Inc()
 		err = attempt(batch, outs, true)
 	}
 	if err == nil {
@@ -391,6 +395,7 @@ func (g *Gateway) run(batch []*pending) {
 		return
 	}
 	g.log.Warn("check batch not recorded: running its checks one by one", "err", err, "checks", len(batch))
+	g.reruns.WithLabelValues("single").Inc()
 	for i, p := range batch {
 		one := outs[i : i+1]
 		if err := attempt(batch[i:i+1], one, true); err != nil {
