@@ -88,7 +88,13 @@ func MatchPlate(b []byte, key []byte) (kind PlateKind, n int, keyLen int) {
 	if len(b) < 9 || !plateFirstByte[b[0]] {
 		return PlateNone, 0, 0
 	}
-	r, size := utf8.DecodeRune(b)
+	// Province characters are all three-byte UTF-8 (U+4E00-U+9FFF): decode
+	// inline rather than through utf8.DecodeRune's general path.
+	if b[1]&0xC0 != 0x80 || b[2]&0xC0 != 0x80 {
+		return PlateNone, 0, 0
+	}
+	r := rune(b[0]&0x0F)<<12 | rune(b[1]&0x3F)<<6 | rune(b[2]&0x3F)
+	const size = 3
 	if !provinceSet.has(r) || len(key) < 16 {
 		return PlateNone, 0, 0
 	}

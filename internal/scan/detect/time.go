@@ -24,6 +24,25 @@ const (
 // time in seconds (9-10 digits) or milliseconds (12-13 digits) and returns
 // milliseconds, if it falls in the plausible window.
 func Epoch(b []byte) (ms int64, unit EpochUnit, ok bool) {
+	if len(b) == 13 || len(b) == 10 {
+		// The common forms, parsed in one loop without looking for a dot.
+		var n int64
+		for _, c := range b {
+			d := c - '0'
+			if d > 9 {
+				goto general
+			}
+			n = n*10 + int64(d)
+		}
+		if len(b) == 13 && n >= minEpochSec*1000 && n < maxEpochSec*1000 {
+			return n, EpochMillis, true
+		}
+		if len(b) == 10 && n >= minEpochSec && n < maxEpochSec {
+			return n * 1000, EpochSeconds, true
+		}
+		return 0, EpochNone, false
+	}
+general:
 	if dot := indexByte(b, '.'); dot >= 0 {
 		if !AllDigits(b[dot+1:]) && dot+1 != len(b) {
 			return 0, EpochNone, false

@@ -79,13 +79,22 @@ func (c *Counter) Add(h uint64) {
 // AddMany counts many hashes under one lock.
 func (c *Counter) AddMany(hs []uint64) {
 	c.mu.Lock()
-	if c.hll == nil {
-		c.sink += c.set.prefetch(hs)
-	}
-	for _, h := range hs {
-		c.add(h)
-	}
+	c.addManyLocked(hs)
 	c.mu.Unlock()
+}
+
+func (c *Counter) addManyLocked(hs []uint64) {
+	for len(hs) > 0 {
+		// Prefetch a window that stays in cache until its inserts.
+		n := min(len(hs), batchSize)
+		if c.hll == nil {
+			c.sink += c.set.prefetch(hs[:n])
+		}
+		for _, h := range hs[:n] {
+			c.add(h)
+		}
+		hs = hs[n:]
+	}
 }
 
 func (c *Counter) add(h uint64) {
@@ -238,13 +247,28 @@ type Batch struct {
 }
 
 // NewBatch returns a batch feeding c.
-func NewBatch(c *Counter) *Batch { return &Batch{c: c, buf: make([]uint64, 0, 512)} }
+func NewBatch(c *Counter) *Batch { return &Batch{c: c, buf: make([]uint64, 0, batchSize)} }
 
-// Add buffers one hash.
+// batchSize is how many hashes a batch buffers before it tries to hand
+// them over; batchMax is when it stops trying and waits for the lock.
+const (
+	batchSize = 512
+	batchMax  = 8192
+)
+
+// Add buffers one hash. A full batch is handed over only if the counter's
+// lock is free; while another worker holds it, this one keeps buffering
+// (up to batchMax) instead of sleeping on the lock.
 func (b *Batch) Add(h uint64) {
 	b.buf = append(b.buf, h)
-	if len(b.buf) == cap(b.buf) {
-		b.Flush()
+	if n := len(b.buf); n >= batchSize && n%batchSize == 0 {
+		if n >= batchMax {
+			b.Flush()
+		} else if b.c.mu.TryLock() {
+			b.c.addManyLocked(b.buf)
+			b.c.mu.Unlock()
+			b.buf = b.buf[:0]
+		}
 	}
 }
 

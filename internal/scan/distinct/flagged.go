@@ -39,19 +39,27 @@ func NewFlagged(limit int) *Flagged {
 // AddMany records keys with their flags.
 func (f *Flagged) AddMany(hs []uint64, fl []uint8) {
 	f.mu.Lock()
-	if f.over == nil && len(f.slots) >= 1<<16 {
-		mask := uint64(len(f.slots) - 1)
-		var x uint64
-		for _, h := range hs {
-			i := (h >> 17) & mask
-			x += f.slots[i] + uint64(f.flags[i])
-		}
-		f.sink += x
-	}
-	for i, h := range hs {
-		f.add(h, fl[i])
-	}
+	f.addManyLocked(hs, fl)
 	f.mu.Unlock()
+}
+
+func (f *Flagged) addManyLocked(hs []uint64, fl []uint8) {
+	for len(hs) > 0 {
+		n := min(len(hs), batchSize)
+		if f.over == nil && len(f.slots) >= 1<<16 {
+			mask := uint64(len(f.slots) - 1)
+			var x uint64
+			for _, h := range hs[:n] {
+				i := (h >> 17) & mask
+				x += f.slots[i] + uint64(f.flags[i])
+			}
+			f.sink += x
+		}
+		for i, h := range hs[:n] {
+			f.add(h, fl[i])
+		}
+		hs, fl = hs[n:], fl[n:]
+	}
 }
 
 func (f *Flagged) add(h uint64, fl uint8) {
@@ -295,15 +303,21 @@ type FlagBatch struct {
 
 // NewFlagBatch returns a batch feeding f.
 func NewFlagBatch(f *Flagged) *FlagBatch {
-	return &FlagBatch{f: f, hs: make([]uint64, 0, 512), fl: make([]uint8, 0, 512)}
+	return &FlagBatch{f: f, hs: make([]uint64, 0, batchSize), fl: make([]uint8, 0, batchSize)}
 }
 
-// Add buffers one key.
+// Add buffers one key (handed over like Batch.Add).
 func (b *FlagBatch) Add(h uint64, fl uint8) {
 	b.hs = append(b.hs, h)
 	b.fl = append(b.fl, fl)
-	if len(b.hs) == cap(b.hs) {
-		b.Flush()
+	if n := len(b.hs); n >= batchSize && n%batchSize == 0 {
+		if n >= batchMax {
+			b.Flush()
+		} else if b.f.mu.TryLock() {
+			b.f.addManyLocked(b.hs, b.fl)
+			b.f.mu.Unlock()
+			b.hs, b.fl = b.hs[:0], b.fl[:0]
+		}
 	}
 }
 
