@@ -193,6 +193,16 @@ func (b *browser) open(route string) {
 	b.waitFor("view "+view, fmt.Sprintf(`(() => { const v = document.querySelector('#view-%s'); return v && v.dataset.ready === 'true'; })()`, view))
 }
 
+// clickToView clicks something that makes the page open a view (a filter
+// form, a pager) and waits for that view, marked stale first so the wait
+// cannot see the old one.
+func (b *browser) clickToView(sel, view string) {
+	b.t.Helper()
+	eval[bool](b, `(() => { const v = document.querySelector('section.view'); if (v) v.dataset.ready = 'stale'; return true; })()`)
+	b.click(sel)
+	b.waitView(view)
+}
+
 // waitView waits for a view re-rendered by the page itself (after a form).
 func (b *browser) waitView(view string) {
 	b.t.Helper()
@@ -359,8 +369,10 @@ func TestConsole_OfficerWorkflow(t *testing.T) {
 			t.Errorf("%d rows, want 5", n)
 		}
 		b.set("#f-decision", "deny")
-		b.click("#transfers-filter button[type=submit]")
-		b.waitFor("the filtered table", `location.hash.includes('decision=deny') && document.querySelector('#view-transfers')?.dataset.ready === 'true'`)
+		b.clickToView("#transfers-filter button[type=submit]", "transfers")
+		if !eval[bool](b, `location.hash.includes('decision=deny')`) {
+			t.Errorf("the filter is not in the address: %s", eval[string](b, `location.hash`))
+		}
 		if n := b.count("#transfers-table tbody tr"); n != 1 {
 			t.Fatalf("%d deny rows, want 1", n)
 		}
@@ -381,8 +393,10 @@ func TestConsole_OfficerWorkflow(t *testing.T) {
 		if n := b.count("#transfers-table tbody tr"); n != 2 || !strings.Contains(b.text("#transfers-range"), "Rows 3–4") {
 			t.Errorf("page 2: %d rows, %q", n, b.text("#transfers-range"))
 		}
-		b.click("#page-next")
-		b.waitFor("page 3", `location.hash.includes('offset=4') && document.querySelector('#view-transfers')?.dataset.ready === 'true'`)
+		b.clickToView("#page-next", "transfers")
+		if !eval[bool](b, `location.hash.includes('offset=4')`) {
+			t.Errorf("page 3 is not in the address: %s", eval[string](b, `location.hash`))
+		}
 		if n := b.count("#transfers-table tbody tr"); n != 1 {
 			t.Errorf("page 3: %d rows, want 1", n)
 		}
