@@ -135,6 +135,10 @@ func (d *DB) Update(ctx context.Context, fn func(store.Tx) error) (err error) {
 		return store.Wrap(store.CodeUnavailable, d.b.MapError(err), "begin write")
 	}
 	tx := &wtx{reader: reader{db: d, q: c}, c: c}
+	if d.b.Dialect() == Postgres {
+		tx.buf = &rowBuffer{}
+		tx.reader.q = bufferedQuerier{tx}
+	}
 	done := false
 	defer func() {
 		if !done {

@@ -31,6 +31,19 @@ type wtx struct {
 	totals  map[totKey]model.Counts
 	usage   map[string]int64
 	journal []func()
+	// buf batches hot inserts into column arrays (PostgreSQL only; nil for SQLite).
+	buf *rowBuffer
+}
+
+// flushRows sends buffered rows (queued with the next round trip).
+func (t *wtx) flushRows(ctx context.Context) error {
+	if t.buf == nil {
+		return nil
+	}
+	if err := t.buf.flush(ctx, t.c); err != nil {
+		return t.db.b.MapError(err)
+	}
+	return nil
 }
 
 type totKey struct {
@@ -108,6 +121,9 @@ func (t *wtx) loadHead(ctx context.Context) error {
 
 func (t *wtx) exec(ctx context.Context, q string, args ...any) error {
 	t.wrote = true
+	if err := t.flushRows(ctx); err != nil {
+		return err
+	}
 	if err := t.c.Exec(ctx, q, args...); err != nil {
 		return t.db.b.MapError(err)
 	}
@@ -118,6 +134,9 @@ func (t *wtx) exec(ctx context.Context, q string, args ...any) error {
 func (t *wtx) finish(ctx context.Context) error {
 	if !t.wrote {
 		return nil
+	}
+	if err := t.flushRows(ctx); err != nil {
+		return err
 	}
 	err := t.c.Exec(ctx, `UPDATE head SET seq = $1, inv_version = $2, check_seq = $3, log_size = $4, log_range = $5, log_last_leaf = $6, log_last_ts = $7 WHERE id = 1`,
 		t.h.seq+1, t.h.invVersion, t.h.checkSeq, int64(t.h.tree.Size()), audit.EncodeRange(t.h.tree.Range()), t.h.tree.LastLeaf(), t.h.logLastTS)
@@ -137,6 +156,10 @@ func (t *wtx) Savepoint(ctx context.Context, fn func(store.Tx) error) error {
 	saved := t.h.clone()
 	savedWrote := t.wrote
 	mark := len(t.journal)
+	// Rows buffered so far belong before the savepoint.
+	if err := t.flushRows(ctx); err != nil {
+		return err
+	}
 	if err := t.c.Savepoint(ctx, name); err != nil {
 		return t.db.b.MapError(err)
 	}
@@ -147,6 +170,9 @@ func (t *wtx) Savepoint(ctx context.Context, fn func(store.Tx) error) error {
 			t.journal[i]()
 		}
 		t.journal = t.journal[:mark]
+		if t.buf != nil {
+			t.buf.reset() // all buffered since the savepoint began
+		}
 		if err := t.c.RollbackTo(ctx, name); err != nil {
 			// The transaction cannot go on; Update will fail and roll back.
 			return errors.Join(cause, store.Wrap(store.CodeInternal, t.db.b.MapError(err), "roll back savepoint"))
@@ -154,6 +180,9 @@ func (t *wtx) Savepoint(ctx context.Context, fn func(store.Tx) error) error {
 		return cause
 	}
 	if err := fn(t); err != nil {
+		return undo(err)
+	}
+	if err := t.flushRows(ctx); err != nil {
 		return undo(err)
 	}
 	if err := t.c.Release(ctx, name); err != nil {
@@ -265,6 +294,9 @@ func (t *wtx) PutApproval(ctx context.Context, a *model.Approval) (int64, error)
 
 func (t *wtx) DeleteApproval(ctx context.Context, id string) (int64, error) {
 	t.wrote = true
+	if err := t.flushRows(ctx); err != nil {
+		return 0, err
+	}
 	n, err := t.c.ExecCount(ctx, `DELETE FROM approvals WHERE id = $1`, id)
 	if err != nil {
 		return 0, t.db.b.MapError(err)
@@ -297,6 +329,24 @@ func (t *wtx) RecordCheck(ctx context.Context, rec *store.CheckRecord) (int64, e
 		resp = rec.Response
 	}
 	seq := t.h.checkSeq + 1
+	if b := t.buf; b != nil {
+		t.wrote = true
+		b.chkSeq = append(b.chkSeq, seq)
+		b.chkID = append(b.chkID, rec.Transfer.ID)
+		b.chkProc = append(b.chkProc, rec.Transfer.Processor)
+		b.chkDay = append(b.chkDay, int64(rec.Transfer.Date))
+		b.chkDecision = append(b.chkDecision, rec.Decision)
+		b.chkCounted = append(b.chkCounted, rec.Counted)
+		b.chkBackfill = append(b.chkBackfill, rec.Backfill)
+		b.chkActor = append(b.chkActor, rec.Actor)
+		b.chkLog = append(b.chkLog, int64(rec.LogIndex))
+		b.chkAt = append(b.chkAt, rec.At.UnixNano())
+		b.chkTransfer = append(b.chkTransfer, doc)
+		b.chkResp = append(b.chkResp, resp)
+		t.h.checkSeq = seq
+		rec.Seq = seq
+		return seq, nil
+	}
 	err = t.exec(ctx, `INSERT INTO checks (seq, transfer_id, processor, day, decision, counted, backfill, actor, log_index, at, transfer, response)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
 		seq, rec.Transfer.ID, rec.Transfer.Processor, int64(rec.Transfer.Date), rec.Decision, rec.Counted, rec.Backfill, rec.Actor,
@@ -331,6 +381,21 @@ func (t *wtx) AddTotals(ctx context.Context, year int, processor string, d model
 		t.totals[k] = c
 		t.journal = append(t.journal, func() { t.totals[k] = old })
 	}
+	if b := t.buf; b != nil {
+		t.wrote = true
+		if b.totals == nil {
+			b.totals = map[totKey]*totDelta{}
+		}
+		d0 := b.totals[k]
+		if d0 == nil {
+			d0 = &totDelta{}
+			b.totals[k] = d0
+		}
+		d0.ind += d.Individuals
+		d0.sens += d.SensitiveIndividuals
+		d0.unknown += unknown
+		return nil
+	}
 	return t.exec(ctx, `INSERT INTO year_totals (year, processor, individuals, sensitive, unknown) VALUES ($1, $2, $3, $4, $5)
 		ON CONFLICT (year, processor) DO UPDATE SET individuals = year_totals.individuals + excluded.individuals,
 		sensitive = year_totals.sensitive + excluded.sensitive, unknown = year_totals.unknown + excluded.unknown`,
@@ -345,6 +410,14 @@ func (t *wtx) AddApprovalUsage(ctx context.Context, id string, n int64) error {
 		t.usage[id] = old + n
 		t.journal = append(t.journal, func() { t.usage[id] = old })
 	}
+	if b := t.buf; b != nil {
+		t.wrote = true
+		if b.usage == nil {
+			b.usage = map[string]int64{}
+		}
+		b.usage[id] += n
+		return nil
+	}
 	return t.exec(ctx, `INSERT INTO approval_usage (approval, individuals) VALUES ($1, $2)
 		ON CONFLICT (approval) DO UPDATE SET individuals = approval_usage.individuals + excluded.individuals`, id, n)
 }
@@ -357,11 +430,22 @@ func (t *wtx) PutIdempotency(ctx context.Context, rec store.IdempotencyRecord) e
 	if resp == nil {
 		resp = []byte{}
 	}
+	if b := t.buf; b != nil {
+		t.wrote = true
+		b.idemKey = append(b.idemKey, rec.Key)
+		b.idemHash = append(b.idemHash, rec.RequestHash)
+		b.idemResp = append(b.idemResp, resp)
+		b.idemAt = append(b.idemAt, rec.At.UnixNano())
+		return nil
+	}
 	return t.exec(ctx, `INSERT INTO idempotency (k, req_hash, response, at) VALUES ($1, $2, $3, $4)`, rec.Key, rec.RequestHash, resp, rec.At.UnixNano())
 }
 
 func (t *wtx) PurgeIdempotency(ctx context.Context, before time.Time) (int64, error) {
 	t.wrote = true
+	if err := t.flushRows(ctx); err != nil {
+		return 0, err
+	}
 	n, err := t.c.ExecCount(ctx, `DELETE FROM idempotency WHERE at < $1`, before.UnixNano())
 	return n, t.db.b.MapError(err)
 }
@@ -402,7 +486,14 @@ func (t *wtx) AppendAudit(ctx context.Context, entries ...audit.Entry) ([]uint64
 		if nodes == nil {
 			nodes = []byte{}
 		}
-		if err := t.exec(ctx, `INSERT INTO audit_entries (idx, ts, data, leaf, nodes) VALUES ($1, $2, $3, $4, $5)`,
+		if b := t.buf; b != nil {
+			t.wrote = true
+			b.entIdx = append(b.entIdx, int64(i))
+			b.entTS = append(b.entTS, ts)
+			b.entData = append(b.entData, data)
+			b.entLeaf = append(b.entLeaf, leaf)
+			b.entNodes = append(b.entNodes, nodes)
+		} else if err := t.exec(ctx, `INSERT INTO audit_entries (idx, ts, data, leaf, nodes) VALUES ($1, $2, $3, $4, $5)`,
 			int64(i), ts, data, leaf, nodes); err != nil {
 			return out, err
 		}
