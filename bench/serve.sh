@@ -68,12 +68,18 @@ start_serve() {
 }
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# pg_ticks: "pid:ticks" of every postgres process; pg_delta BEFORE AFTER sums the growth of the
+# processes present in both (sessions that ended in between are left out).
 pg_ticks() {
-	local t=0 p
+	local p
 	for p in $(pgrep -x postgres 2>/dev/null); do
-		t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0)))
-	done
-	echo "$t"
+		echo "$p:$(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0)"
+	done | tr '\n' ' '
+}
+pg_delta() {
+	awk -v a="$1" -v b="$2" 'BEGIN { n = split(a, x, " "); for (i = 1; i <= n; i++) { split(x[i], kv, ":"); before[kv[1]] = kv[2] }
+		m = split(b, y, " "); t = 0; for (i = 1; i <= m; i++) { split(y[i], kv, ":"); if (kv[1] in before && kv[2] >= before[kv[1]]) t += kv[2] - before[kv[1]] }
+		print t }'
 }
 
 run_backend() {
@@ -89,7 +95,7 @@ run_backend() {
 		pga=$(pg_ticks)
 		setup=
 		# The server's CPU includes the 2 s warm-up; divide by every check it answered then too.
-		awk -v name="$name" -v ticks=$((after - before)) -v pgt=$((pga - pgb)) -v pg="${PGCPU:-0}" -v hz="$TICK" -v warm=2 '
+		awk -v name="$name" -v ticks=$((after - before)) -v pgt="$(pg_delta "$pgb" "$pga")" -v pg="${PGCPU:-0}" -v hz="$TICK" -v warm=2 '
 			{ match($0, /"checks_per_s":[0-9.]+/); cps = substr($0, RSTART + 15, RLENGTH - 15) + 0
 			  match($0, /"seconds":[0-9.]+/); secs = substr($0, RSTART + 10, RLENGTH - 10) + 0
 			  n = cps * (secs + warm); srv = (n > 0) ? ticks / hz * 1e6 / n : 0

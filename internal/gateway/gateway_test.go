@@ -430,3 +430,38 @@ func TestCheck_RaceWithAnotherInstanceAfterPrecheck(t *testing.T) {
 		t.Fatalf("%d checks recorded, want A's two", sum.Checks)
 	}
 }
+
+// Close answers every queued check (they are committed, not dropped) and
+// refuses new ones with 503 unavailable.
+func TestClose_CommitsQueuedChecksAndRefusesNewOnes(t *testing.T) {
+	hold := make(chan struct{})
+	st := &heldStore{Store: openSQLite(t, filepath.Join(t.TempDir(), "c.db"))}
+	g := setupOn(t, st, gateway.Options{QueueTimeout: time.Minute})
+	st.hold = hold
+	errs := make(chan *gateway.Error, 3)
+	for i := 0; i < 3; i++ {
+		go func() {
+			_, _, _, gerr := checkNoFatal(g, fmt.Sprint("k-", i), gatewaytest.CappedCheck(fmt.Sprint("t-", i)))
+			errs <- gerr
+		}()
+		waitDepth(t, g, int64(i+1))
+	}
+	closed := make(chan error)
+	go func() { closed <- g.Close() }()
+	close(hold)
+	for i := 0; i < 3; i++ {
+		if e := <-errs; e != nil {
+			t.Fatalf("a queued check: %v, want its answer", e)
+		}
+	}
+	if err := <-closed; err != nil {
+		t.Fatal(err)
+	}
+	if _, _, _, gerr := checkNoFatal(g, "k-late", gatewaytest.CappedCheck("t-late")); gerr == nil || gerr.Code != gateway.CodeUnavailable {
+		t.Fatalf("a check after Close: %v, want %s", gerr, gateway.CodeUnavailable)
+	}
+	sum := gatewaytest.Verify(t, st, nil, []gatewaytest.Sent{{Key: "k-0", Transfer: "t-0"}, {Key: "k-1", Transfer: "t-1"}, {Key: "k-2", Transfer: "t-2"}, {Key: "k-late", Transfer: "t-late"}})
+	if sum.Checks != 3 {
+		t.Fatalf("%d checks recorded, want the 3 queued before Close", sum.Checks)
+	}
+}
