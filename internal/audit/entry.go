@@ -276,52 +276,63 @@ func (l *leafHasher) sum(data []byte) []byte {
 // time, read without validating kind, actor and body (the hash covers
 // them, and full validation would cost more than the hashing).
 func decodeHeader(b []byte, wantTime bool) (index uint64, prev []byte, t time.Time, err error) {
+	var p [HashSize]byte
+	index, t, err = decodeHeaderInto(b, wantTime, &p)
+	if err != nil {
+		return 0, nil, t, err
+	}
+	return index, p[:], t, nil
+}
+
+// decodeHeaderInto is decodeHeader writing the chain pointer into prev.
+func decodeHeaderInto(b []byte, wantTime bool, prev *[HashSize]byte) (index uint64, t time.Time, err error) {
 	if len(b) < len(entryMagic)+1 || string(b[:len(entryMagic)]) != entryMagic || b[len(entryMagic)] != '\n' {
-		return 0, nil, t, invalid("not an %s entry", entryMagic)
+		return 0, t, invalid("not an %s entry", entryMagic)
 	}
 	rest := b[len(entryMagic)+1:]
 	v, rest, err := field(rest, "index")
 	if err != nil {
-		return 0, nil, t, err
+		return 0, t, err
 	}
 	if len(v) == 0 || len(v) > 20 || len(v) > 1 && v[0] == '0' {
-		return 0, nil, t, invalid("index %q not canonical", v)
+		return 0, t, invalid("index %q not canonical", v)
 	}
 	for _, c := range v {
 		if c < '0' || c > '9' {
-			return 0, nil, t, invalid("index %q", v)
+			return 0, t, invalid("index %q", v)
 		}
 		index = index*10 + uint64(c-'0')
 	}
 	if v, rest, err = field(rest, "time"); err != nil {
-		return 0, nil, t, err
+		return 0, t, err
 	}
 	if wantTime {
 		if t, err = parseTime(v); err != nil {
-			return 0, nil, t, err
+			return 0, t, err
 		}
 	}
 	if _, rest, err = field(rest, "kind"); err != nil {
-		return 0, nil, t, err
+		return 0, t, err
 	}
 	if _, rest, err = field(rest, "actor"); err != nil {
-		return 0, nil, t, err
+		return 0, t, err
 	}
 	if v, rest, err = field(rest, "prev"); err != nil {
-		return 0, nil, t, err
+		return 0, t, err
 	}
 	var buf [HashSize + 3]byte
 	if len(v) != base64.StdEncoding.EncodedLen(HashSize) {
-		return 0, nil, t, invalid("prev hash %q", v)
+		return 0, t, invalid("prev hash %q", v)
 	}
 	n, err := base64.StdEncoding.Decode(buf[:], v)
 	if err != nil || n != HashSize {
-		return 0, nil, t, invalid("prev hash %q", v)
+		return 0, t, invalid("prev hash %q", v)
 	}
 	if len(rest) < 2 || rest[0] != '\n' || rest[1] != '{' {
-		return 0, nil, t, invalid("want an empty line and a JSON object body")
+		return 0, t, invalid("want an empty line and a JSON object body")
 	}
-	return index, append([]byte(nil), buf[:HashSize]...), t, nil
+	copy(prev[:], buf[:HashSize])
+	return index, t, nil
 }
 
 // parseTime reads the fixed-width canonical time. Verify decodes every

@@ -28,6 +28,16 @@ func HashChildren(l, r []byte) []byte {
 	return h[:]
 }
 
+// hashChildrenInto writes HashChildren(l, r) into dst (32 bytes).
+func hashChildrenInto(dst, l, r []byte) {
+	var b [1 + 2*HashSize]byte
+	b[0] = 1
+	copy(b[1:], l)
+	copy(b[1+HashSize:], r)
+	h := sha256.Sum256(b[:])
+	copy(dst, h[:])
+}
+
 // EmptyRoot is the root of the empty tree.
 func EmptyRoot() []byte { return rfc6962.DefaultHasher.EmptyRoot() }
 

@@ -309,7 +309,8 @@ type hashed struct {
 	err  error
 	// nodes are the recomputed hashes of the subtrees this entry completes
 	// inside its batch (levels 1..10), when the batch was hashed as a whole.
-	nodes []byte
+	nodes   []byte
+	prevArr [HashSize]byte
 }
 
 // batchSize entries form one perfect subtree (level 10) when the batch is
@@ -374,7 +375,8 @@ func (f *fold) run(ctx context.Context, src Source) error {
 					h := &b.items[i]
 					if h.e.Data != nil {
 						h.leaf = lh.sum(h.e.Data)
-						h.dec.Index, h.dec.Prev, h.dec.Time, h.err = decodeHeader(h.e.Data, h.e.Time != 0)
+						h.dec.Index, h.dec.Time, h.err = decodeHeaderInto(h.e.Data, h.e.Time != 0, &h.prevArr)
+						h.dec.Prev = h.prevArr[:]
 					} else if len(h.e.Leaf) == HashSize {
 						h.leaf = h.e.Leaf
 					}
@@ -433,18 +435,25 @@ func subtree(items []hashed) *compact.Range {
 			return nil
 		}
 	}
-	r := rf.NewEmptyRange(begin)
+	// A stack of subtree roots, as a compact range keeps them; node hashes
+	// go into one arena per batch instead of one allocation each.
+	arena := make([]byte, 0, len(items)*HashSize)
+	stack := make([][]byte, 0, 12)
 	for k := range items {
-		err := r.Append(items[k].leaf, func(id compact.NodeID, h []byte) {
-			if id.Level > 0 {
-				row, _ := NodeLocation(id)
-				it := &items[row-begin]
-				it.nodes = append(it.nodes, h...)
-			}
-		})
-		if err != nil {
-			return nil
+		stack = append(stack, items[k].leaf)
+		start := len(arena)
+		for m := k + 1; m%2 == 0; m /= 2 {
+			n := len(stack)
+			at := len(arena)
+			arena = arena[:at+HashSize]
+			hashChildrenInto(arena[at:at+HashSize], stack[n-2], stack[n-1])
+			stack = append(stack[:n-2], arena[at:at+HashSize:at+HashSize])
 		}
+		items[k].nodes = arena[start:len(arena):len(arena)]
+	}
+	r, err := rf.NewRange(begin, begin+uint64(len(items)), stack)
+	if err != nil {
+		return nil
 	}
 	return r
 }
