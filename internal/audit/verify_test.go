@@ -343,3 +343,19 @@ func TestVerify_BatchedPath(t *testing.T) {
 		t.Errorf("inner checkpoint: %+v", rep)
 	}
 }
+
+func TestVerify_ManyCheckpoints(t *testing.T) {
+	m := newMemLog(t)
+	for i := 0; i < 600; i++ {
+		m.appendN(t, 1)
+		m.checkpoint(t)
+	}
+	if rep := verifyMem(t, m); !rep.OK() || rep.Checkpoints != 600 {
+		t.Fatalf("%+v", rep)
+	}
+	m.cps[450] = bytes.Replace(m.cps[450], []byte("\n451\n"), []byte("\n452\n"), 1)
+	rep := verifyMem(t, m)
+	if rep.OK() || !strings.Contains(rep.Problems[0].Text, "checkpoint") {
+		t.Fatalf("forged checkpoint among many: %+v", rep.Problems)
+	}
+}
