@@ -106,10 +106,9 @@ type worker struct {
 	rowPending  [][2]float64
 
 	// per-row state
-	rowPts       [8][2]float64
-	rowNPts      int
-	rowCNID      bool
-	rowMalformed bool
+	rowPts  [8][2]float64
+	rowNPts int
+	rowCNID bool
 }
 
 func (s *Scanner) newWorker(fs *fileState) *worker {

@@ -124,7 +124,6 @@ func (s *Scanner) finishFile(fr *FileReport, fs *fileState, ws []*worker, notes 
 		// Timed positions with no key at all: the file is at least one
 		// person's trajectory. (Positions without times are places, such
 		// as charging stations, not a person's movements.)
-		s.fileSubj++
 		s.mu.Unlock()
 		s.people.AddMany([]uint64{hashPath(fs.path)}, []uint8{flagPoint | flagSensitive})
 		s.mu.Lock()

@@ -275,7 +275,6 @@ func (w *worker) geojson(ctx context.Context, r io.Reader) error {
 				}
 			}
 			w.jsonRow(fl)
-			w.flushIfFull()
 		}
 		if _, err := dec.Token(); err != nil {
 			return w.geojsonErr(lt, dec, err)
@@ -284,8 +283,6 @@ func (w *worker) geojson(ctx context.Context, r io.Reader) error {
 	w.flush()
 	return nil
 }
-
-func (w *worker) flushIfFull() {}
 
 // jsonDoc streams a JSON document: the elements of a top-level array, or
 // the values of a top-level object's keys, are the records (each decoded

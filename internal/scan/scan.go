@@ -83,8 +83,6 @@ type Scanner struct {
 	vehKeys    map[string]int
 	perKeys    map[string]int
 	perInfer   bool
-	fileSubj   int // files counted as one subject each (coordinates, no key)
-	sensitive  bool
 	fileIndex  int
 	bytesDone  atomic.Int64
 	curFile    atomic.Pointer[fileProgress]
