@@ -20,9 +20,9 @@ func WriteJSON(w io.Writer, r *Report) error {
 func WriteTable(w io.Writer, r *Report) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "FILES (%d)\n", len(r.Files))
-	fmt.Fprintf(&b, "  %-44s %10s %10s %-8s %-7s %-6s %s\n", "path", "bytes", "records", "format", "enc", "crs", "status")
+	fmt.Fprintf(&b, "  %-40s %11s %10s %-7s %-7s %-5s %s\n", "path", "bytes", "records", "format", "enc", "crs", "status")
 	for _, f := range r.Files {
-		fmt.Fprintf(&b, "  %-44s %10d %10d %-8s %-7s %-6s %s\n", clip(f.Path, 44), f.Bytes, f.Records, f.Format, shortEnc(f.Encoding), f.CRS, f.Status)
+		fmt.Fprintf(&b, "  %-40s %11d %10d %-7s %-7s %-5s %s\n", clip(f.Path, 40), f.Bytes, f.Records, clip(f.Format, 7), shortEnc(f.Encoding), f.CRS, f.Status)
 		for _, p := range f.Problems {
 			loc := "    "
 			if p.Line > 0 {
@@ -47,17 +47,19 @@ func WriteTable(w io.Writer, r *Report) error {
 	}
 	fmt.Fprintf(&b, "\nTIME\n")
 	if r.Time.First != nil {
-		fmt.Fprintf(&b, "  %s to %s, %.2f days", *r.Time.First, *r.Time.Last, r.Time.SpanDays)
+		fmt.Fprintf(&b, "  %s to %s, %.2f days\n", *r.Time.First, *r.Time.Last, r.Time.SpanDays)
 		if r.Time.AssumedZone != "" {
-			fmt.Fprintf(&b, " (zone-less times read as %s)", r.Time.AssumedZone)
+			fmt.Fprintf(&b, "  timestamps without a zone were read as %s (China time)\n", r.Time.AssumedZone)
 		}
-		b.WriteString("\n")
 	} else {
 		b.WriteString("  no timestamps found\n")
 	}
 	g := r.Geo
-	fmt.Fprintf(&b, "\nGEOGRAPHY\n  %d valid points: %d in mainland China, %d outside (%d in HK/MO/TW); %d invalid (%d swapped)\n",
-		g.Points, g.InChina, g.OutsideChina, g.HKMOTW, g.Invalid, g.Swapped)
+	fmt.Fprintf(&b, "\nGEOGRAPHY\n  %d valid points: %d in mainland China, %d outside (%d in HK/MO/TW)\n",
+		g.Points, g.InChina, g.OutsideChina, g.HKMOTW)
+	if g.Invalid > 0 {
+		fmt.Fprintf(&b, "  %d invalid coordinates (%d with latitude and longitude swapped)\n", g.Invalid, g.Swapped)
+	}
 	if !g.Located && g.Points > 0 {
 		b.WriteString("  not placed: no boundaries available\n")
 	}
@@ -67,10 +69,10 @@ func WriteTable(w io.Writer, r *Report) error {
 		if g.PrefecturesApproximate {
 			approx = ", approximate"
 		}
-		fmt.Fprintf(&b, "  prefectures (%d%s): %s\n", len(g.Prefectures), approx, clip(strings.Join(g.Prefectures, " "), 70))
+		fmt.Fprintf(&b, "  prefectures (%d%s): %s\n", len(g.Prefectures), approx, clip(strings.Join(g.Prefectures, " "), 60))
 	}
-	fmt.Fprintf(&b, "\nSUBJECTS\n  vehicles:    %d distinct (key: %s)\n", r.Subjects.Vehicles.Distinct, clip(orNone(r.Subjects.Vehicles.Key), 60))
-	fmt.Fprintf(&b, "  individuals: %d distinct (key: %s)\n", r.Subjects.Individuals.Distinct, clip(orNone(r.Subjects.Individuals.Key), 60))
+	fmt.Fprintf(&b, "\nSUBJECTS\n  vehicles:    %d distinct (key: %s)\n", r.Subjects.Vehicles.Distinct, clip(orNone(r.Subjects.Vehicles.Key), 52))
+	fmt.Fprintf(&b, "  individuals: %d distinct (key: %s)\n", r.Subjects.Individuals.Distinct, clip(orNone(r.Subjects.Individuals.Key), 52))
 	b.WriteString("\nFACTS\n")
 	fact := func(name, v string) { fmt.Fprintf(&b, "  %-22s %s\n", name, v) }
 	if v := r.Facts.VehiclesInChina; v != nil {

@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -244,7 +245,19 @@ func TestScan_GzipDirectoriesAndSkips(t *testing.T) {
 }
 
 func TestOutputs(t *testing.T) {
-	r := scanPaths(t, Options{Geo: fakeGeo}, writeTemp(t, "v.csv", "vin,lat,lon,ts\nLRW3E7EB6RC101571,39.9,116.4,2026-01-01 00:00:00\nbad,1\n"))
+	long := strings.Repeat("d", 60) + ".csv"
+	r := scanPaths(t, Options{Geo: fakeGeo}, writeTemp(t, long, "vin,lat,lon,ts\nLRW3E7EB6RC101571,39.9,116.4,2026-01-01 00:00:00\nbad,1\n"))
+	r.Files[0].Bytes = 99999999999 // widest realistic figures
+	r.Files[0].Records = 9999999999
+	g := &r.Geo
+	g.Points, g.InChina, g.OutsideChina, g.HKMOTW, g.Invalid, g.Swapped = 9999999999, 9999999999, 9999999999, 9999999999, 9999999999, 9999999999
+	for i := 0; i < 333; i++ {
+		g.Prefectures = append(g.Prefectures, fmt.Sprintf("%06d", 110100+i*100))
+		g.Provinces = append(g.Provinces, fmt.Sprint(i))
+	}
+	r.Time.AssumedZone = "+08:00"
+	r.Subjects.Vehicles.Key = strings.Repeat("column name; ", 20)
+	r.Subjects.Vehicles.Distinct = 99999999999
 	var js, tab, sarif bytes.Buffer
 	if err := WriteJSON(&js, r); err != nil {
 		t.Fatal(err)
