@@ -101,6 +101,7 @@ type worker struct {
 	scratch []byte
 
 	jbuf        []jfield
+	memos       []memo
 	badUTFChunk bool
 	prefix      string // "feature 12: " for GeoJSON problems
 	rowPending  [][2]float64
@@ -321,6 +322,9 @@ var allText = detect.TextOptions{Times: true, Points: true}
 // chunk processes every record of a chunk.
 func (w *worker) chunk(c *read.Chunk) {
 	w.seq = int64(c.Seq)
+	for i := range w.memos {
+		w.memos[i].n = 0
+	}
 	for i := range w.chunkSmp {
 		w.chunkSmp[i] = 0
 	}

@@ -34,6 +34,19 @@ func (w *worker) row(fields [][]byte) {
 				detect.ScanText(f, detect.TextOptions{Points: true}, w)
 			}
 		case kVIN:
+			if m := w.memoAt(i); m.same(f) {
+				// Exports are often ordered by vehicle: the same VIN as this
+				// worker's previous record is counted again without being
+				// validated, hashed or inserted again.
+				w.det[dVIN].count++
+				if m.st == detect.VINUnverified {
+					w.det[dVIN].unverified++
+				}
+				if i == sc.vehKey {
+					vehH, haveVeh = m.h, true
+				}
+				continue
+			}
 			st := detect.CheckVIN(f)
 			if st == detect.VINInvalid {
 				f = bytes.TrimSpace(f)
@@ -46,10 +59,18 @@ func (w *worker) row(fields [][]byte) {
 				}
 			}
 			h := w.addVINKey(f, st, i == sc.vehKey && w.fs.keyDet == dVIN)
+			w.memoAt(i).set(f, h, st)
 			if i == sc.vehKey {
 				vehH, haveVeh = h, true
 			}
 		case kPlate:
+			if m := w.memoAt(i); m.same(f) {
+				w.det[dPlate].count++
+				if i == sc.vehKey {
+					vehH, haveVeh = m.h, true
+				}
+				continue
+			}
 			n := detect.PlateKey(f, &pk)
 			if n == 0 {
 				if n = detect.PlateKey(bytes.TrimSpace(f), &pk); n == 0 {
@@ -59,6 +80,7 @@ func (w *worker) row(fields [][]byte) {
 				}
 			}
 			h := w.addPlateKey(pk[:n], i == sc.vehKey && w.fs.keyDet == dPlate)
+			w.memoAt(i).set(f, h, 0)
 			if i == sc.vehKey {
 				vehH, haveVeh = h, true
 			}
@@ -403,4 +425,34 @@ func trimZeroFraction(b []byte) []byte {
 		}
 	}
 	return b[:i]
+}
+
+// memo remembers a column's previous valid value in this worker, so runs of
+// the same identifier cost a comparison instead of a validation, a hash and
+// a table insert.
+type memo struct {
+	n   int
+	buf [24]byte
+	h   uint64
+	st  detect.VINStatus
+}
+
+func (m *memo) same(f []byte) bool {
+	return m.n > 0 && len(f) == m.n && string(f) == string(m.buf[:m.n])
+}
+
+func (m *memo) set(f []byte, h uint64, st detect.VINStatus) {
+	if len(f) > len(m.buf) {
+		m.n = 0
+		return
+	}
+	m.n = copy(m.buf[:], f)
+	m.h, m.st = h, st
+}
+
+func (w *worker) memoAt(i int) *memo {
+	if i >= len(w.memos) {
+		w.memos = append(w.memos, make([]memo, i+1-len(w.memos))...)
+	}
+	return &w.memos[i]
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -340,5 +341,31 @@ func TestScan_InvalidUTF8AfterTheHead(t *testing.T) {
 	}
 	if r.Detectors.VIN.Distinct != 2 {
 		t.Fatalf("%+v", r.Detectors.VIN)
+	}
+}
+
+// The same data ordered by vehicle (runs of one VIN, where the memo skips
+// work) and in time order give the same report figures.
+func TestScan_SortedByVehicleSameAsShuffled(t *testing.T) {
+	var buf bytes.Buffer
+	if _, err := gen.Telemetry(&buf, gen.TelemetryOptions{Seed: 4, Rows: 8000, Fleet: 300, HKShare: 0.1}); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSuffix(buf.String(), "\n"), "\n")
+	body := append([]string(nil), lines[1:]...)
+	sortByVIN := func(a, b string) int { return strings.Compare(strings.Split(a, ",")[1], strings.Split(b, ",")[1]) }
+	slices.SortFunc(body, sortByVIN)
+	sorted := lines[0] + "\n" + strings.Join(body, "\n") + "\n"
+	a := scanPaths(t, Options{Geo: fakeGeo, chunkSize: 2048}, writeTemp(t, "time.csv", buf.String()))
+	b := scanPaths(t, Options{Geo: fakeGeo, chunkSize: 2048}, writeTemp(t, "vin.csv", sorted))
+	norm := func(r *Report) string {
+		r.Files = nil
+		r.Detectors.VIN.Samples, r.Detectors.Plate.Samples = nil, nil
+		r.Time = TimeReport{}
+		j, _ := json.Marshal(r)
+		return string(j)
+	}
+	if norm(a) != norm(b) {
+		t.Fatalf("time order:\n%s\nvehicle order:\n%s", norm(a), norm(b))
 	}
 }
