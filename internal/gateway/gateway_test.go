@@ -465,3 +465,21 @@ func TestClose_CommitsQueuedChecksAndRefusesNewOnes(t *testing.T) {
 		t.Fatalf("%d checks recorded, want the 3 queued before Close", sum.Checks)
 	}
 }
+
+// A backfill (admin only) is dated and counted in its own year.
+func TestCheck_BackfillCountsInItsYear(t *testing.T) {
+	g, st := setup(t, gateway.Options{})
+	body := []byte(strings.Replace(string(gatewaytest.CrossingCheck("t-old")), `"id"`, `"date":"2025-12-31","backfill":true,"id"`, 1))
+	if _, _, _, err := g.Check(context.Background(), engineer, "k-old", body); err == nil || !strings.Contains(err.Error(), gateway.CodeForbidden) {
+		t.Fatalf("backfill by an engineer: %v, want %s", err, gateway.CodeForbidden)
+	}
+	resp, _, _, err := g.Check(context.Background(), gateway.Actor{Role: store.RoleAdmin, Name: "ops"}, "k-old", body)
+	if err != nil || resp.Decision != "allow" || resp.Date.String() != "2025-12-31" || !resp.Backfill || resp.Cumulative.Year != 2025 {
+		t.Fatalf("backfill: %v %+v", err, resp)
+	}
+	now, _, _, gerr := check(t, g, "k-new", gatewaytest.CrossingCheck("t-new"))
+	if gerr != nil || now.Cumulative.Year != 2026 || now.Cumulative.Processor.Individuals != gatewaytest.CrossPerCheck {
+		t.Fatalf("check of 2026 after a 2025 backfill: %v %+v: the 2025 count must not carry over", gerr, now)
+	}
+	gatewaytest.Verify(t, st, nil, []gatewaytest.Sent{{Key: "k-old", Transfer: "t-old"}, {Key: "k-new", Transfer: "t-new"}})
+}
