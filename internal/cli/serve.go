@@ -40,10 +40,13 @@ type serveConfig struct {
 	MaxBatch   int      `yaml:"max_batch"`
 	Queue      int      `yaml:"queue"`
 	Checkpoint string   `yaml:"checkpoint_every"`
+	// QueueTimeout is how long a check may wait for a commit slot before it
+	// fails closed with 503 (nothing recorded).
+	QueueTimeout string `yaml:"queue_timeout"`
 }
 
 func newServeCmd(env *Env) *cobra.Command {
-	cfg := serveConfig{Addr: "127.0.0.1:8080", DB: store.DefaultURL, LogLevel: "info", MaxBatch: 256, Queue: 4096, Checkpoint: "1s"}
+	cfg := serveConfig{Addr: "127.0.0.1:8080", DB: store.DefaultURL, LogLevel: "info", MaxBatch: 256, Queue: 4096, Checkpoint: "1s", QueueTimeout: "2s"}
 	var cfgFile string
 	c := &cobra.Command{
 		Use:   "serve",
@@ -52,7 +55,7 @@ func newServeCmd(env *Env) *cobra.Command {
 audit log and the web console. Storage is embedded SQLite by default, PostgreSQL with --db postgres://...
 
 Configuration comes from --config FILE (YAML with the keys addr, db, signing_key, packs, holidays,
-log_level, max_batch, queue, checkpoint_every), then the environment (XBORDER_ADDR, XBORDER_DB,
+log_level, max_batch, queue, queue_timeout, checkpoint_every), then the environment (XBORDER_ADDR, XBORDER_DB,
 XBORDER_SIGNING_KEY, XBORDER_LOG_LEVEL, ...), then flags. On a database with no tokens the first
 admin token is XBORDER_ADMIN_TOKEN if set, else generated and printed once on stderr.`,
 		Args: cobra.NoArgs,
@@ -74,6 +77,7 @@ admin token is XBORDER_ADMIN_TOKEN if set, else generated and printed once on st
 	fl.IntVar(&cfg.MaxBatch, "max-batch", cfg.MaxBatch, "checks sharing one durable commit at most")
 	fl.IntVar(&cfg.Queue, "queue", cfg.Queue, "checks waiting for a commit at most; beyond it callers wait (backpressure)")
 	fl.StringVar(&cfg.Checkpoint, "checkpoint-every", cfg.Checkpoint, "how often to sign a checkpoint when the log grew")
+	fl.StringVar(&cfg.QueueTimeout, "queue-timeout", cfg.QueueTimeout, "how long a check may wait for a commit before it fails closed with 503 (nothing recorded)")
 	return c
 }
 
@@ -110,6 +114,7 @@ func loadServeConfig(env *Env, c *cobra.Command, cfg *serveConfig, file string) 
 		{"max-batch", "XBORDER_MAX_BATCH", func(v string) (err error) { cfg.MaxBatch, err = strconv.Atoi(v); return }, func() { cfg.MaxBatch = flagsCfg.MaxBatch }},
 		{"queue", "XBORDER_QUEUE", func(v string) (err error) { cfg.Queue, err = strconv.Atoi(v); return }, func() { cfg.Queue = flagsCfg.Queue }},
 		{"checkpoint-every", "XBORDER_CHECKPOINT_EVERY", func(v string) error { cfg.Checkpoint = v; return nil }, func() { cfg.Checkpoint = flagsCfg.Checkpoint }},
+		{"queue-timeout", "XBORDER_QUEUE_TIMEOUT", func(v string) error { cfg.QueueTimeout = v; return nil }, func() { cfg.QueueTimeout = flagsCfg.QueueTimeout }},
 	}
 	for _, s := range settings {
 		if v := env.Getenv(s.env); v != "" {
@@ -149,6 +154,10 @@ func runServe(ctx context.Context, env *Env, cfg serveConfig) error {
 	if err != nil || every <= 0 {
 		return xerr.BadInputf("checkpoint_every %q: want a positive duration like 1s", cfg.Checkpoint)
 	}
+	queueTimeout, err := time.ParseDuration(cfg.QueueTimeout)
+	if err != nil || queueTimeout <= 0 {
+		return xerr.BadInputf("queue_timeout %q: want a positive duration like 2s", cfg.QueueTimeout)
+	}
 	log := slog.New(slog.NewJSONHandler(env.Stderr, &slog.HandlerOptions{Level: lvl}))
 	set, err := rulepack.LoadWithDefaults(cfg.Packs, rulepack.Limits{})
 	if err != nil {
@@ -181,7 +190,7 @@ func runServe(ctx context.Context, env *Env, cfg serveConfig) error {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	gw, err := gateway.New(st, gateway.Options{Set: set, Calendar: cal, Now: env.Now, Logger: log, Registry: reg,
-		Group: store.GroupOptions{MaxBatch: cfg.MaxBatch, QueueSize: cfg.Queue}})
+		Group: store.GroupOptions{MaxBatch: cfg.MaxBatch, QueueSize: cfg.Queue}, QueueTimeout: queueTimeout})
 	if err != nil {
 		return err
 	}
@@ -213,10 +222,13 @@ func runServe(ctx context.Context, env *Env, cfg serveConfig) error {
 	log.Info("shutting down")
 	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
+	// Order matters: once the HTTP server has drained, every check has its
+	// answer; the final checkpoint still needs the committer, so sign it
+	// before closing the gateway.
 	herr := hs.Shutdown(sctx)
-	gerr := gw.Close()
 	serr := srv.Stop(sctx)
-	return errors.Join(herr, gerr, serr)
+	gerr := gw.Close()
+	return errors.Join(herr, serr, gerr)
 }
 
 // redactURL hides a password in a database URL for messages.

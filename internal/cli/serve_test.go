@@ -27,7 +27,7 @@ func TestServeConfigPrecedence(t *testing.T) {
 	if code, stderr := runWith("serve", "--config", file, "--queue", "256"); code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	want := serveConfig{Addr: "127.0.0.1:9000", DB: "sqlite:/from/env.db", LogLevel: "debug", MaxBatch: 32, Queue: 256, Checkpoint: "1s"}
+	want := serveConfig{Addr: "127.0.0.1:9000", DB: "sqlite:/from/env.db", LogLevel: "debug", MaxBatch: 32, Queue: 256, Checkpoint: "1s", QueueTimeout: "2s"}
 	if got.Addr != want.Addr || got.DB != want.DB || got.LogLevel != want.LogLevel || got.MaxBatch != want.MaxBatch || got.Queue != want.Queue || got.Checkpoint != want.Checkpoint {
 		t.Errorf("config %+v, want %+v", got, want)
 	}
