@@ -17,8 +17,9 @@ import (
 var transferKeys = []string{"id", "processor", "date", "assets", "recipient", "purpose", "individuals", "sensitive_individuals", "exemption", "exemption_ref", "exemption_filed"}
 
 // GET /v1/assessment equals `xborder assess --format json --no-scan` over
-// the same stored inventory and counted transfers: the service and the
-// command share one core and one output.
+// the same stored inventory and allowed transfers (counted or not: the
+// assessment decides again what counts): the service and the command share
+// one core and one output.
 func TestAssessment_EqualsAssessCommand(t *testing.T) {
 	h := newHarness(t)
 	h.loadExample()
@@ -57,7 +58,7 @@ func TestAssessment_EqualsAssessCommand(t *testing.T) {
 		t.Fatalf("only %d checks allowed: the comparison would cover little", allowed)
 	}
 
-	// The stored inventory and counted transfers as inventory files.
+	// The stored inventory and allowed transfers as inventory files.
 	dir := t.TempDir()
 	var inv map[string]any
 	h.req("GET", "/v1/inventory", "auditor", nil, nil).json(t, &inv)
@@ -69,7 +70,7 @@ func TestAssessment_EqualsAssessCommand(t *testing.T) {
 	h.req("GET", "/v1/transfers?limit=10000", "auditor", nil, nil).json(t, &list)
 	var ts []map[string]any
 	for _, tr := range list.Transfers {
-		if tr["counted"] != true {
+		if tr["decision"] != "allow" {
 			continue
 		}
 		m := map[string]any{}
@@ -81,7 +82,7 @@ func TestAssessment_EqualsAssessCommand(t *testing.T) {
 		ts = append(ts, m)
 	}
 	if len(ts) == 0 {
-		t.Fatal("no counted transfers")
+		t.Fatal("no allowed transfers")
 	}
 	writeJSONFile(t, filepath.Join(dir, "transfers.yaml"), map[string]any{"transfers": ts})
 

@@ -347,7 +347,8 @@ func (s *Server) listTransfers(w http.ResponseWriter, r *http.Request, _ gateway
 }
 
 // Assessment computes GET /v1/assessment: the same JSON as `xborder assess
-// --format json --no-scan` over the stored inventory and counted transfers.
+// --format json --no-scan` over the stored inventory and the allowed
+// transfers (the assessment decides again which of them count).
 func Assessment(ctx context.Context, st store.Store, gw *gateway.Gateway, asOf model.Date) (*model.Assessment, error) {
 	var inv *store.Inventory
 	var ts []*model.Transfer
@@ -356,7 +357,7 @@ func Assessment(ctx context.Context, st store.Store, gw *gateway.Gateway, asOf m
 		if inv, err = tx.Inventory(ctx); err != nil {
 			return err
 		}
-		ts, err = tx.CountedTransfers(ctx)
+		ts, err = tx.AllowedTransfers(ctx)
 		return err
 	})
 	if err != nil {

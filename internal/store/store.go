@@ -129,9 +129,11 @@ type CheckFilter struct {
 type CheckReader interface {
 	// Checks lists recorded checks in the order they were recorded.
 	Checks(ctx context.Context, f CheckFilter) ([]CheckRecord, error)
-	// CountedTransfers returns every counted transfer in date-then-id order:
+	// AllowedTransfers returns every allowed transfer (counted or not: a
+	// transfer under a claimed exemption left all the same) in date-then-id
+	// order:
 	// the ledger GET /v1/assessment assesses.
-	CountedTransfers(ctx context.Context) ([]*model.Transfer, error)
+	AllowedTransfers(ctx context.Context) ([]*model.Transfer, error)
 }
 
 // CheckWriter records checks.

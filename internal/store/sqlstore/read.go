@@ -269,7 +269,7 @@ func (r *reader) Checks(ctx context.Context, f store.CheckFilter) ([]store.Check
 	return out, r.mapErr(err, "list checks")
 }
 
-func (r *reader) CountedTransfers(ctx context.Context) ([]*model.Transfer, error) {
+func (r *reader) AllowedTransfers(ctx context.Context) ([]*model.Transfer, error) {
 	out := []*model.Transfer{}
 	err := r.each(ctx, func(rows Rows) error {
 		var doc string
@@ -282,8 +282,8 @@ func (r *reader) CountedTransfers(ctx context.Context) ([]*model.Transfer, error
 		}
 		out = append(out, t)
 		return nil
-	}, `SELECT transfer FROM checks WHERE counted ORDER BY day, transfer_id, seq`)
-	return out, r.mapErr(err, "list counted transfers")
+	}, `SELECT transfer FROM checks WHERE decision = 'allow' ORDER BY day, transfer_id, seq`)
+	return out, r.mapErr(err, "list allowed transfers")
 }
 
 // ---- counters ----

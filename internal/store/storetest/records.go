@@ -65,7 +65,8 @@ func testChecks(t *testing.T, h *Harness) {
 	recs := []store.CheckRecord{
 		{Transfer: transfer("t-3", "acme-cn", "2026-03-05", 30), Decision: store.DecisionAllow, Counted: true, LogIndex: 0, At: now, Actor: "officer:a",
 			Response: json.RawMessage(`{"decision":"allow"}`)},
-		{Transfer: transfer("t-1", "acme-cn", "2026-03-05", 10), Decision: store.DecisionAllow, Counted: true, LogIndex: 1, At: now},
+		// Allowed but not counted (a claimed exemption): still a transfer that happened.
+		{Transfer: transfer("t-1", "acme-cn", "2026-03-05", 10), Decision: store.DecisionAllow, Counted: false, LogIndex: 1, At: now},
 		{Transfer: transfer("t-2", "acme-cn", "2026-02-01", 20), Decision: store.DecisionDeny, LogIndex: 2, At: now},
 		{Transfer: transfer("t-0", "solo", "2026-01-01", 5), Decision: store.DecisionAllow, Counted: true, Backfill: true, LogIndex: 3, At: now},
 	}
@@ -123,7 +124,7 @@ func testChecks(t *testing.T, h *Harness) {
 				t.Errorf("filter %+v: got %q, want %q", c.f, ids, c.want)
 			}
 		}
-		ts, err := tx.CountedTransfers(ctx())
+		ts, err := tx.AllowedTransfers(ctx())
 		if err != nil {
 			return err
 		}
@@ -132,7 +133,7 @@ func testChecks(t *testing.T, h *Harness) {
 			ids += x.ID + " "
 		}
 		if ids != "t-0 t-1 t-3 " {
-			t.Errorf("counted transfers in date-then-id order: %q", ids)
+			t.Errorf("allowed transfers in date-then-id order: %q", ids)
 		}
 		return nil
 	})
