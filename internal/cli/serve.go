@@ -43,10 +43,12 @@ type serveConfig struct {
 	// QueueTimeout is how long a check may wait for a commit slot before it
 	// fails closed with 503 (nothing recorded).
 	QueueTimeout string `yaml:"queue_timeout"`
+	// IdempotencyTTL is how long an Idempotency-Key keeps its first answer.
+	IdempotencyTTL string `yaml:"idempotency_ttl"`
 }
 
 func newServeCmd(env *Env) *cobra.Command {
-	cfg := serveConfig{Addr: "127.0.0.1:8080", DB: store.DefaultURL, LogLevel: "info", MaxBatch: 256, Queue: 4096, Checkpoint: "1s", QueueTimeout: "2s"}
+	cfg := serveConfig{Addr: "127.0.0.1:8080", DB: store.DefaultURL, LogLevel: "info", MaxBatch: 256, Queue: 4096, Checkpoint: "10s", QueueTimeout: "2s", IdempotencyTTL: "720h"}
 	var cfgFile string
 	c := &cobra.Command{
 		Use:   "serve",
@@ -55,7 +57,7 @@ func newServeCmd(env *Env) *cobra.Command {
 audit log and the web console. Storage is embedded SQLite by default, PostgreSQL with --db postgres://...
 
 Configuration comes from --config FILE (YAML with the keys addr, db, signing_key, packs, holidays,
-log_level, max_batch, queue, queue_timeout, checkpoint_every), then the environment (XBORDER_ADDR, XBORDER_DB,
+log_level, max_batch, queue, queue_timeout, checkpoint_every, idempotency_ttl), then the environment (XBORDER_ADDR, XBORDER_DB,
 XBORDER_SIGNING_KEY, XBORDER_LOG_LEVEL, ...), then flags. On a database with no tokens the first
 admin token is XBORDER_ADMIN_TOKEN if set, else generated and printed once on stderr.`,
 		Args: cobra.NoArgs,
@@ -76,7 +78,8 @@ admin token is XBORDER_ADMIN_TOKEN if set, else generated and printed once on st
 	fl.StringVar(&cfg.LogLevel, "log-level", cfg.LogLevel, "debug, info, warn or error")
 	fl.IntVar(&cfg.MaxBatch, "max-batch", cfg.MaxBatch, "checks sharing one durable commit at most")
 	fl.IntVar(&cfg.Queue, "queue", cfg.Queue, "checks waiting for a commit at most; beyond it callers wait (backpressure)")
-	fl.StringVar(&cfg.Checkpoint, "checkpoint-every", cfg.Checkpoint, "how often to sign a checkpoint when the log grew")
+	fl.StringVar(&cfg.Checkpoint, "checkpoint-every", cfg.Checkpoint, "how often to sign a checkpoint when the log grew (each costs a signature check in every verification: keep it coarse)")
+	fl.StringVar(&cfg.IdempotencyTTL, "idempotency-ttl", cfg.IdempotencyTTL, "how long an Idempotency-Key keeps its first answer")
 	fl.StringVar(&cfg.QueueTimeout, "queue-timeout", cfg.QueueTimeout, "how long a check may wait for a commit before it fails closed with 503 (nothing recorded)")
 	return c
 }
@@ -114,6 +117,7 @@ func loadServeConfig(env *Env, c *cobra.Command, cfg *serveConfig, file string) 
 		{"max-batch", "XBORDER_MAX_BATCH", func(v string) (err error) { cfg.MaxBatch, err = strconv.Atoi(v); return }, func() { cfg.MaxBatch = flagsCfg.MaxBatch }},
 		{"queue", "XBORDER_QUEUE", func(v string) (err error) { cfg.Queue, err = strconv.Atoi(v); return }, func() { cfg.Queue = flagsCfg.Queue }},
 		{"checkpoint-every", "XBORDER_CHECKPOINT_EVERY", func(v string) error { cfg.Checkpoint = v; return nil }, func() { cfg.Checkpoint = flagsCfg.Checkpoint }},
+		{"idempotency-ttl", "XBORDER_IDEMPOTENCY_TTL", func(v string) error { cfg.IdempotencyTTL = v; return nil }, func() { cfg.IdempotencyTTL = flagsCfg.IdempotencyTTL }},
 		{"queue-timeout", "XBORDER_QUEUE_TIMEOUT", func(v string) error { cfg.QueueTimeout = v; return nil }, func() { cfg.QueueTimeout = flagsCfg.QueueTimeout }},
 	}
 	for _, s := range settings {
@@ -158,6 +162,10 @@ func runServe(ctx context.Context, env *Env, cfg serveConfig) error {
 	if err != nil || queueTimeout <= 0 {
 		return xerr.BadInputf("queue_timeout %q: want a positive duration like 2s", cfg.QueueTimeout)
 	}
+	ttl, err := time.ParseDuration(cfg.IdempotencyTTL)
+	if err != nil || ttl <= 0 {
+		return xerr.BadInputf("idempotency_ttl %q: want a positive duration like 720h", cfg.IdempotencyTTL)
+	}
 	log := slog.New(slog.NewJSONHandler(env.Stderr, &slog.HandlerOptions{Level: lvl}))
 	set, err := rulepack.LoadWithDefaults(cfg.Packs, rulepack.Limits{})
 	if err != nil {
@@ -194,7 +202,7 @@ func runServe(ctx context.Context, env *Env, cfg serveConfig) error {
 	if err != nil {
 		return err
 	}
-	srv := server.New(st, gw, server.Options{Logger: log, Registry: reg, Signer: signer, CheckpointEvery: every})
+	srv := server.New(st, gw, server.Options{Logger: log, Registry: reg, Signer: signer, CheckpointEvery: every, IdempotencyTTL: ttl})
 	if err := srv.Start(ctx); err != nil {
 		gw.Close()
 		return fmt.Errorf("start: %w", err)

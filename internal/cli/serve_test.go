@@ -27,8 +27,8 @@ func TestServeConfigPrecedence(t *testing.T) {
 	if code, stderr := runWith("serve", "--config", file, "--queue", "256"); code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	want := serveConfig{Addr: "127.0.0.1:9000", DB: "sqlite:/from/env.db", LogLevel: "debug", MaxBatch: 32, Queue: 256, Checkpoint: "1s", QueueTimeout: "2s"}
-	if got.Addr != want.Addr || got.DB != want.DB || got.LogLevel != want.LogLevel || got.MaxBatch != want.MaxBatch || got.Queue != want.Queue || got.Checkpoint != want.Checkpoint {
+	want := serveConfig{Addr: "127.0.0.1:9000", DB: "sqlite:/from/env.db", LogLevel: "debug", MaxBatch: 32, Queue: 256, Checkpoint: "10s", QueueTimeout: "2s", IdempotencyTTL: "720h"}
+	if got.Addr != want.Addr || got.DB != want.DB || got.LogLevel != want.LogLevel || got.MaxBatch != want.MaxBatch || got.Queue != want.Queue || got.Checkpoint != want.Checkpoint || got.IdempotencyTTL != want.IdempotencyTTL {
 		t.Errorf("config %+v, want %+v", got, want)
 	}
 	got = serveConfig{}

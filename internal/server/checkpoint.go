@@ -52,6 +52,9 @@ func (s *Server) Start(ctx context.Context) error {
 		defer close(s.done)
 		t := time.NewTicker(s.opt.CheckpointEvery)
 		defer t.Stop()
+		purge := time.NewTicker(time.Hour)
+		defer purge.Stop()
+		s.purgeIdempotency()
 		for {
 			select {
 			case <-s.stop:
@@ -60,6 +63,8 @@ func (s *Server) Start(ctx context.Context) error {
 				if err := s.SignCheckpoint(context.Background()); err != nil {
 					s.log.Error("sign checkpoint", "err", err)
 				}
+			case <-purge.C:
+				s.purgeIdempotency()
 			}
 		}
 	}()
@@ -76,4 +81,23 @@ func (s *Server) Stop(ctx context.Context) error {
 		return ctx.Err()
 	}
 	return s.SignCheckpoint(ctx)
+}
+
+// purgeIdempotency forgets answers older than the TTL so the key table does
+// not grow without bound.
+func (s *Server) purgeIdempotency() {
+	before := s.gw.Now().Add(-s.opt.IdempotencyTTL)
+	var n int64
+	err := s.gw.Group().Do(context.Background(), func(tx store.Tx) error {
+		var err error
+		n, err = tx.PurgeIdempotency(context.Background(), before)
+		return err
+	})
+	if err != nil {
+		s.log.Error("purge idempotency keys", "err", err)
+		return
+	}
+	if n > 0 {
+		s.log.Info("purged idempotency keys", "count", n, "before", before)
+	}
 }

@@ -35,6 +35,10 @@ type Options struct {
 	CheckpointEvery time.Duration
 	// MaxInventoryBytes bounds PUT /v1/inventory bodies (default 32 MiB).
 	MaxInventoryBytes int64
+	// IdempotencyTTL is how long an Idempotency-Key keeps its first answer
+	// (default 30 days). A retry after that is a new check; an allowed
+	// transfer id still cannot be allowed twice.
+	IdempotencyTTL time.Duration
 }
 
 // Server serves the API.
@@ -84,6 +88,9 @@ func New(st store.Store, gw *gateway.Gateway, opt Options) *Server {
 	}
 	if opt.MaxInventoryBytes <= 0 {
 		opt.MaxInventoryBytes = 32 << 20
+	}
+	if opt.IdempotencyTTL <= 0 {
+		opt.IdempotencyTTL = 30 * 24 * time.Hour
 	}
 	s := &Server{st: st, gw: gw, log: opt.Logger, reg: opt.Registry, opt: opt, mux: http.NewServeMux(),
 		auth: newAuthCache(st, time.Minute), stop: make(chan struct{}), done: make(chan struct{})}
