@@ -242,6 +242,9 @@ func (s *Scanner) Report() *Report {
 		if s.opt.Geo.Approximate && g.points > 0 {
 			r.Notes = append(r.Notes, "Prefectures are approximate: the default boundaries assign a point to the prefecture of the nearest labelled place in its province (right for about 87% of China's area); load licensed boundaries with --boundaries for exact answers.")
 		}
+		if s.opt.Geo.Attribution != "" && g.points > 0 {
+			r.Notes = append(r.Notes, s.opt.Geo.Attribution+".")
+		}
 	} else if g.points > 0 {
 		r.Notes = append(r.Notes, "No boundaries were available: points were counted but not placed in or out of mainland China, so vehicles_in_china is not measured.")
 	}

@@ -42,7 +42,11 @@ func LoadGeo(path string) (*Geo, error) {
 		}
 		return nil, err
 	}
-	return FromLocator(l), nil
+	g := FromLocator(l)
+	if path == "" {
+		g.Attribution = geo.Attribution
+	}
+	return g, nil
 }
 
 // NormalizeCRS checks a --crs value and returns its canonical name.

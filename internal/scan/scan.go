@@ -41,6 +41,9 @@ type Geo struct {
 	Approximate bool
 	// Description names the boundaries used, for the report.
 	Description string
+	// Attribution is the credit the boundary data's licences require in any
+	// published result (ODbL for the built-in outline).
+	Attribution string
 	// direct is the geo locator itself when Locator wraps one: called
 	// without the interface on the per-point path.
 	direct *geo.Locator
