@@ -15,13 +15,15 @@ import (
 
 // measureFlags are the scan options assess passes on when it measures sources.
 type measureFlags struct {
-	crs        string
-	boundaries string
+	crs           string
+	boundaries    string
+	boundariesCRS string
 }
 
 func (m *measureFlags) register(c *cobra.Command) {
 	c.Flags().StringVar(&m.crs, "crs", "", "coordinate system of the scanned sources: wgs84, gcj02 or bd09 (default: named by the file, else wgs84 assumed)")
 	c.Flags().StringVar(&m.boundaries, "boundaries", "", "GeoJSON boundaries with GB/T 2260 codes for scanning sources (default: built-in, approximate prefectures)")
+	c.Flags().StringVar(&m.boundariesCRS, "boundaries-crs", "", "coordinate system of the --boundaries file: wgs84 (default), gcj02 or bd09")
 }
 
 // measureAssets scans the sources of every asset that names some, so the
@@ -42,11 +44,8 @@ func measureAssets(ctx context.Context, env *Env, inv *model.Inventory, f *measu
 	if err != nil {
 		return nil, xerr.BadInputf("--crs: %v", err)
 	}
-	g, err := scan.LoadGeo(f.boundaries)
+	g, err := loadGeo(f.boundaries, f.boundariesCRS)
 	if err != nil {
-		if f.boundaries != "" {
-			return nil, xerr.BadInputf("--boundaries: %v", err)
-		}
 		return nil, err
 	}
 	out := make(map[string]assess.Measurement, len(todo))

@@ -18,15 +18,16 @@ import (
 func init() { register(newScanCmd) }
 
 type scanFlags struct {
-	format      string
-	out         string
-	crs         string
-	boundaries  string
-	sketchOut   string
-	workers     int
-	maxProblems int
-	exactLimit  int
-	noProgress  bool
+	format        string
+	out           string
+	crs           string
+	boundaries    string
+	boundariesCRS string
+	sketchOut     string
+	workers       int
+	maxProblems   int
+	exactLimit    int
+	noProgress    bool
 }
 
 func newScanCmd(env *Env) *cobra.Command {
@@ -53,6 +54,7 @@ reported with their line numbers; a file with some is "partial", never silently 
 	fl.StringVarP(&f.out, "output", "o", "", "write the report to FILE (atomically) instead of stdout")
 	fl.StringVar(&f.crs, "crs", "", "coordinate system of every file: wgs84, gcj02 or bd09 (default: named by the file, else wgs84 assumed)")
 	fl.StringVar(&f.boundaries, "boundaries", "", "GeoJSON boundaries with GB/T 2260 codes instead of the built-in approximate ones")
+	fl.StringVar(&f.boundariesCRS, "boundaries-crs", "", "coordinate system of the --boundaries file: wgs84 (default), gcj02 or bd09")
 	fl.StringVar(&f.sketchOut, "sketch-out", "", "also write a mergeable sketch of this scan to FILE")
 	fl.IntVar(&f.workers, "workers", 0, "parsing goroutines (default: number of CPUs)")
 	fl.IntVar(&f.maxProblems, "max-problems", 20, "problems listed per file")
@@ -67,11 +69,8 @@ func scanOptions(f *scanFlags) (scan.Options, error) {
 	if err != nil {
 		return scan.Options{}, xerr.BadInputf("--crs: %v", err)
 	}
-	g, err := scan.LoadGeo(f.boundaries)
+	g, err := loadGeo(f.boundaries, f.boundariesCRS)
 	if err != nil {
-		if f.boundaries != "" {
-			return scan.Options{}, xerr.BadInputf("--boundaries: %v", err)
-		}
 		return scan.Options{}, err
 	}
 	if f.exactLimit < 0 || f.workers < 0 || f.maxProblems < 0 {
@@ -194,4 +193,25 @@ func humanBytes(v float64) string {
 		return fmt.Sprintf("%.0f %s", v, units[i])
 	}
 	return fmt.Sprintf("%.1f %s", v, units[i])
+}
+
+// loadGeo loads the boundaries for scans: built in, or a user's GeoJSON in
+// the coordinate system given.
+func loadGeo(boundaries, crs string) (*scan.Geo, error) {
+	if crs != "" && boundaries == "" {
+		return nil, xerr.BadInputf("--boundaries-crs needs --boundaries")
+	}
+	if crs != "" {
+		if _, err := scan.NormalizeCRS(crs); err != nil {
+			return nil, xerr.BadInputf("--boundaries-crs: %v", err)
+		}
+	}
+	g, err := scan.LoadGeoCRS(boundaries, crs)
+	if err != nil {
+		if boundaries != "" {
+			return nil, xerr.BadInputf("--boundaries: %v", err)
+		}
+		return nil, err
+	}
+	return g, nil
 }

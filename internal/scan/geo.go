@@ -27,14 +27,25 @@ func FromLocator(l *geo.Locator) *Geo {
 }
 
 // LoadGeo returns the embedded default boundaries, or those of a GeoJSON
-// file with GB/T 2260 codes when path is not empty.
-func LoadGeo(path string) (*Geo, error) {
+// file with GB/T 2260 codes (in WGS-84) when path is not empty.
+func LoadGeo(path string) (*Geo, error) { return LoadGeoCRS(path, "") }
+
+// LoadGeoCRS is LoadGeo for a boundary file in another coordinate system
+// ("gcj02" for AMap-digitised data, "bd09"); its vertices are converted to
+// WGS-84 once at load.
+func LoadGeoCRS(path, crs string) (*Geo, error) {
 	var l *geo.Locator
 	var err error
-	if path == "" {
+	switch {
+	case path == "":
 		l, err = geo.Default()
-	} else {
+	case crs == "":
 		l, err = geo.LoadBoundaries(path)
+	default:
+		var c geo.CRS
+		if c, err = geo.ParseCRS(crs); err == nil {
+			l, err = geo.LoadBoundariesCRS(path, c)
+		}
 	}
 	if err != nil {
 		if path == "" {
