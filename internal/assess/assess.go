@@ -121,11 +121,26 @@ func newRun(inv *model.Inventory, set *rulepack.Set, opt Options) *Prepared {
 // gaps, and a large disagreement is a finding.
 func (r *Prepared) facts() {
 	for _, a := range r.inv.Assets {
-		fs := make(model.FactSet, len(a.Facts)+4)
+		m, measured := r.opt.Measured[a.ID]
+		if !measured {
+			// Nothing to merge: share the declared facts (never modified;
+			// callers clone before adding derived facts).
+			if len(a.Sources) > 0 {
+				r.findings = append(r.findings, model.Finding{Kind: model.FindSourceNotMeasured, Subject: a.ID,
+					Text: fmt.Sprintf("Asset %s names sources (%s) that were not measured; only declared facts are used.", a.ID, strings.Join(a.Sources, ", "))})
+			}
+			if a.Facts == nil {
+				r.eff[a.ID] = model.FactSet{}
+			} else {
+				r.eff[a.ID] = a.Facts
+			}
+			continue
+		}
+		fs := make(model.FactSet, len(a.Facts)+len(m.Facts))
 		for k, v := range a.Facts {
 			fs[k] = v
 		}
-		if m, ok := r.opt.Measured[a.ID]; ok {
+		{
 			if m.Problem != "" {
 				r.findings = append(r.findings, model.Finding{Kind: model.FindSourceNotMeasured, Subject: a.ID,
 					Text: fmt.Sprintf("Sources of asset %s were not fully measured: %s", a.ID, m.Problem)})
@@ -145,9 +160,6 @@ func (r *Prepared) facts() {
 						Text: fmt.Sprintf("Asset %s declares %s = %s but its sources measure %s (%s); the declared value is used.", a.ID, k, model.FormatValue(dv.Value), model.FormatValue(mv.Value), mv.Source)})
 				}
 			}
-		} else if len(a.Sources) > 0 {
-			r.findings = append(r.findings, model.Finding{Kind: model.FindSourceNotMeasured, Subject: a.ID,
-				Text: fmt.Sprintf("Asset %s names sources (%s) that were not measured; only declared facts are used.", a.ID, strings.Join(a.Sources, ", "))})
 		}
 		r.eff[a.ID] = fs
 	}
@@ -197,6 +209,9 @@ func (r *Prepared) identifyBase(ctx context.Context) {
 		go func() {
 			defer wg.Done()
 			for i := range next {
+				if ctx.Err() != nil {
+					continue // drain: the caller gave up
+				}
 				a := jobs[i].a
 				jobs[i].res = identify.Item(ctx, r.set, a.Item, r.eff[a.ID], identify.Options{Residuals: r.opt.Residuals})
 			}

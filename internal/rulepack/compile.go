@@ -115,7 +115,15 @@ func (s *Set) compileOne(c *CriterionDef) error {
 	}
 	prg, err := s.env.Program(a,
 		cel.CostLimit(lim.MaxCost),
-		cel.InterruptCheckFrequency(100),
+		cel.EvalOptions(cel.OptPartialEval),
+	)
+	if err != nil {
+		return fmt.Errorf("cannot be planned: %v", err)
+	}
+	// Residuals need the evaluation state; tracking it costs allocations on
+	// every evaluation, so it has its own program, used only for reports.
+	tracked, err := s.env.Program(a,
+		cel.CostLimit(lim.MaxCost),
 		cel.EvalOptions(cel.OptPartialEval, cel.OptTrackState),
 	)
 	if err != nil {
@@ -123,6 +131,7 @@ func (s *Set) compileOne(c *CriterionDef) error {
 	}
 	c.ast = a
 	c.program = prg
+	c.tracked = tracked
 	c.Facts = referencedFacts(a)
 	c.LowerBoundSafe = map[string]bool{}
 	for _, f := range c.Facts {
@@ -325,16 +334,21 @@ var ErrEval = errors.New("criterion evaluation failed")
 // facts still needed otherwise (from the unknown attributes CEL's partial
 // evaluation returns, so only facts that could still change the outcome are named).
 func (c *CriterionDef) Eval(ctx context.Context, vars Vars, lim Limits) (Truth, []string, error) {
+	// A cancelled caller (a service request that went away) gets no answer;
+	// one evaluation is bounded by the cost limit, so checking before it is enough.
+	if err := ctx.Err(); err != nil {
+		return Unknown, nil, fmt.Errorf("%w: %s: %v", ErrEval, c.ID, err)
+	}
 	act := &activation{vars: vars}
 	for _, f := range c.Facts {
 		if _, ok := vars.Get(f); !ok {
 			act.unknowns = append(act.unknowns, cel.AttributePattern(f))
 		}
 	}
-	// The runtime cost limit bounds the work of one evaluation; the caller's
-	// context stops a whole run. A per-evaluation timer would cost more than
-	// the evaluation itself.
-	out, _, err := c.program.ContextEval(ctx, act)
+	// The runtime cost limit bounds the work of one evaluation; callers check
+	// their context between evaluations. A per-evaluation context or timer
+	// would cost more than the evaluation itself.
+	out, _, err := c.program.Eval(act)
 	if err != nil {
 		return Unknown, nil, fmt.Errorf("%w: %s: %v", ErrEval, c.ID, err)
 	}
@@ -375,7 +389,7 @@ func (c *CriterionDef) Residual(set *Set, vars Vars) string {
 			act.unknowns = append(act.unknowns, cel.AttributePattern(f))
 		}
 	}
-	_, det, err := c.program.Eval(act)
+	_, det, err := c.tracked.Eval(act)
 	if err != nil {
 		return c.Expr
 	}

@@ -167,7 +167,8 @@ func TestHostile_PackLoadAndRunStayBounded(t *testing.T) {
 	runtime.KeepAlive(huge)
 }
 
-// A cancelled context stops an evaluation (the service cancels a request).
+// A cancelled context stops an evaluation (the service cancels a request);
+// the cost limit bounds one that has started.
 func TestHostile_CancelledContextStopsEvaluation(t *testing.T) {
 	base := mustLoad(t, "guidelines-2026", "provisions-2024")
 	c, err := base.Compile("safety_functions.exists(a, a == 'never')")

@@ -73,6 +73,7 @@ type CriterionDef struct {
 	// upwards, so a lower bound may decide it.
 	LowerBoundSafe map[string]bool
 	program        cel.Program
+	tracked        cel.Program // with state tracking, for residuals
 	ast            *cel.Ast
 }
 
