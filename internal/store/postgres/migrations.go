@@ -114,3 +114,9 @@ func init() {
 		// part of it (the bytes are mostly hashes and short JSON).
 		`ALTER TABLE audit_tiles ALTER COLUMN data SET STORAGE EXTERNAL;`)
 }
+
+func init() {
+	migrations = append(migrations,
+		// 4: checks_counted: unused by any query (see the SQLite migration 3).
+		`DROP INDEX checks_counted;`)
+}

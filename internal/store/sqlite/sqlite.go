@@ -48,7 +48,7 @@ func openBackend(ctx context.Context, path string) (*backend, error) {
 		return nil, store.Errorf(store.CodeInvalid, "sqlite path %q: want a file name without ? or #", path)
 	}
 	common := fmt.Sprintf("_pragma=busy_timeout(%d)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)", BusyTimeoutMS)
-	w, err := sql.Open("sqlite", path+"?"+common+"&_txlock=immediate")
+	w, err := sql.Open("sqlite", path+"?"+common)
 	if err != nil {
 		return nil, err
 	}
@@ -75,12 +75,27 @@ func openBackend(ctx context.Context, path string) (*backend, error) {
 type backend struct {
 	w, r *sql.DB
 	path string
+	// The writer connection, held for the life of the backend, and the
+	// statements prepared on it (see wconn).
+	wmu   sync.Mutex
+	wc    *sql.Conn
+	stmts map[string]*sql.Stmt
 }
 
 func (b *backend) Name() string              { return "sqlite" }
 func (b *backend) Dialect() sqlstore.Dialect { return sqlstore.SQLite }
 func (b *backend) Close() error {
-	return errors.Join(b.r.Close(), b.w.Close())
+	b.wmu.Lock()
+	var errs []error
+	for _, s := range b.stmts {
+		errs = append(errs, s.Close())
+	}
+	if b.wc != nil {
+		errs = append(errs, b.wc.Close())
+	}
+	b.wc, b.stmts = nil, nil
+	b.wmu.Unlock()
+	return errors.Join(append(errs, b.r.Close(), b.w.Close())...)
 }
 
 var placeholder = regexp.MustCompile(`\$(\d+)`)
@@ -118,11 +133,24 @@ func (b *backend) MapError(err error) error {
 }
 
 func (b *backend) BeginWrite(ctx context.Context) (sqlstore.WriteConn, error) {
-	tx, err := b.w.BeginTx(ctx, nil) // BEGIN IMMEDIATE (_txlock)
-	if err != nil {
+	// sqlstore.DB serialises Update, so one transaction at a time uses the
+	// writer connection; the lock only guards its lazy opening.
+	b.wmu.Lock()
+	defer b.wmu.Unlock()
+	if b.wc == nil {
+		c, err := b.w.Conn(ctx)
+		if err != nil {
+			return nil, err
+		}
+		b.wc, b.stmts = c, map[string]*sql.Stmt{}
+	}
+	// BEGIN IMMEDIATE takes the write lock before the first read, so a
+	// transaction that reads counts and writes them back is serialised
+	// against every other writer, in this process or another.
+	if _, err := b.wc.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
 		return nil, err
 	}
-	return &wconn{b: b, tx: tx}, nil
+	return &wconn{b: b, c: b.wc}, nil
 }
 
 func (b *backend) BeginRead(ctx context.Context) (sqlstore.ReadConn, error) {
@@ -149,27 +177,37 @@ func (c *rconn) Query(ctx context.Context, q string, args ...any) (sqlstore.Rows
 
 func (c *rconn) End(ctx context.Context) error { return c.tx.Rollback() }
 
+// wconn is one write transaction on the backend's single writer
+// connection. Statements are prepared on the connection and kept across
+// transactions: a group commit runs the same few statements for every check,
+// and preparing them once per transaction still cost a tenth of the writer's
+// CPU.
 type wconn struct {
-	b     *backend
-	tx    *sql.Tx
-	stmts map[string]*sql.Stmt
+	b *backend
+	c *sql.Conn
 }
 
-// stmt prepares a statement once per transaction: a group commit runs the
-// same few statements hundreds of times, and parsing dominated its CPU.
 func (c *wconn) stmt(ctx context.Context, q string) (*sql.Stmt, error) {
-	if s, ok := c.stmts[q]; ok {
+	if s, ok := c.b.stmts[q]; ok {
 		return s, nil
 	}
-	s, err := c.tx.PrepareContext(ctx, rewrite(q))
+	s, err := c.c.PrepareContext(ctx, rewrite(q))
 	if err != nil {
 		return nil, err
 	}
-	if c.stmts == nil {
-		c.stmts = map[string]*sql.Stmt{}
-	}
-	c.stmts[q] = s
+	c.b.stmts[q] = s
 	return s, nil
+}
+
+// pragma reads one value on the writer connection (a PRAGMA name, or a
+// whole SELECT statement); for tests.
+func (c *wconn) pragma(ctx context.Context, q string) (string, error) {
+	if !strings.HasPrefix(q, "SELECT ") {
+		q = "PRAGMA " + q
+	}
+	var v string
+	err := c.c.QueryRowContext(ctx, q).Scan(&v)
+	return v, err
 }
 
 func (c *wconn) Query(ctx context.Context, q string, args ...any) (sqlstore.Rows, error) {
@@ -194,7 +232,7 @@ func (c *wconn) Exec(ctx context.Context, q string, args ...any) error {
 }
 
 func (c *wconn) ExecCount(ctx context.Context, q string, args ...any) (int64, error) {
-	res, err := c.tx.ExecContext(ctx, rewrite(q), args...)
+	res, err := c.c.ExecContext(ctx, rewrite(q), args...)
 	if err != nil {
 		return 0, err
 	}
@@ -202,7 +240,7 @@ func (c *wconn) ExecCount(ctx context.Context, q string, args ...any) (int64, er
 }
 
 func (c *wconn) ExecScript(ctx context.Context, script string) error {
-	_, err := c.tx.ExecContext(ctx, script)
+	_, err := c.c.ExecContext(ctx, script)
 	return err
 }
 
@@ -221,6 +259,19 @@ func (c *wconn) Release(ctx context.Context, name string) error {
 	return c.Exec(ctx, "RELEASE SAVEPOINT "+name)
 }
 
-func (c *wconn) Flush(context.Context) error    { return nil }
-func (c *wconn) Commit(context.Context) error   { return c.tx.Commit() }
-func (c *wconn) Rollback(context.Context) error { return c.tx.Rollback() }
+func (c *wconn) Flush(context.Context) error { return nil }
+
+// Commit ends the transaction; if COMMIT fails the transaction is rolled
+// back, so the connection never stays inside a half-ended transaction.
+func (c *wconn) Commit(ctx context.Context) error {
+	if _, err := c.c.ExecContext(context.WithoutCancel(ctx), "COMMIT"); err != nil {
+		c.c.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
+		return err
+	}
+	return nil
+}
+
+func (c *wconn) Rollback(ctx context.Context) error {
+	_, err := c.c.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
+	return err
+}

@@ -57,11 +57,67 @@ func TestDurabilitySettings(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer b.Close()
+	// Read them inside a write transaction: that is the connection commits use.
+	ctx := context.Background()
+	w, err := b.BeginWrite(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Rollback(ctx)
 	for pragma, want := range map[string]string{"journal_mode": "wal", "synchronous": "2", "busy_timeout": "10000"} {
-		var got string
-		if err := b.w.QueryRow("PRAGMA " + pragma).Scan(&got); err != nil || got != want {
+		got, err := w.(*wconn).pragma(ctx, pragma)
+		if err != nil || got != want {
 			t.Errorf("PRAGMA %s = %q (%v), want %q", pragma, got, err, want)
 		}
+	}
+}
+
+// TestWriter_StatementsOutliveTransactions: the writer keeps one connection
+// and its prepared statements across transactions, and a failed COMMIT or a
+// rollback leaves it ready for the next BEGIN.
+func TestWriter_StatementsOutliveTransactions(t *testing.T) {
+	b, err := openBackend(context.Background(), filepath.Join(t.TempDir(), "s.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	ctx := context.Background()
+	run := func(commit bool, v int) {
+		t.Helper()
+		w, err := b.BeginWrite(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Exec(ctx, `CREATE TABLE IF NOT EXISTS t (v INTEGER)`); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Exec(ctx, `INSERT INTO t (v) VALUES ($1)`, v); err != nil {
+			t.Fatal(err)
+		}
+		if commit {
+			err = w.Commit(ctx)
+		} else {
+			err = w.Rollback(ctx)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	run(true, 1)
+	n := len(b.stmts)
+	run(false, 2)
+	run(true, 3)
+	if len(b.stmts) != n || n != 2 {
+		t.Errorf("prepared statements: %d after one transaction, %d after three; want 2 and 2", n, len(b.stmts))
+	}
+	w, err := b.BeginWrite(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := w.(*wconn).pragma(ctx, "SELECT group_concat(v) FROM t")
+	w.Rollback(ctx)
+	if err != nil || got != "1,3" {
+		t.Errorf("rows = %q (%v), want 1,3 (the rolled-back insert gone)", got, err)
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/xborder/xborder/internal/audit"
+	"github.com/xborder/xborder/internal/model"
 	"github.com/xborder/xborder/internal/store"
 )
 
@@ -18,6 +19,19 @@ type DB struct {
 	// instead of on the database lock (which orders them across processes).
 	mu     sync.Mutex
 	closed bool
+	// carry holds the counts the last committed Update of this process had
+	// read or written, stamped with the head sequence it left behind. The
+	// next Update starts from them when the head still has that sequence:
+	// every write transaction (in any process, on either backend) bumps it,
+	// so an unchanged sequence proves nobody else changed the counts. Guarded
+	// by mu.
+	carry *carried
+}
+
+type carried struct {
+	seq    int64
+	totals map[totKey]model.Counts
+	usage  map[string]int64
 }
 
 // Open runs migrations (numbered scripts, applied in order under the global
@@ -148,6 +162,12 @@ func (d *DB) Update(ctx context.Context, fn func(store.Tx) error) (err error) {
 	if err := tx.loadHead(ctx); err != nil {
 		return err
 	}
+	// The carried counts are handed over, not shared: if this transaction
+	// fails they are gone, and the next one reads from the database.
+	if cr := d.carry; cr != nil && cr.seq == tx.h.seq {
+		tx.totals, tx.usage = cr.totals, cr.usage
+	}
+	d.carry = nil
 	if err := fn(tx); err != nil {
 		return err
 	}
@@ -158,6 +178,11 @@ func (d *DB) Update(ctx context.Context, fn func(store.Tx) error) (err error) {
 	if err := c.Commit(ctx); err != nil {
 		return store.Wrap(store.CodeUnavailable, d.b.MapError(err), "commit")
 	}
+	seq := tx.h.seq
+	if tx.wrote {
+		seq++ // finish wrote seq+1
+	}
+	d.carry = &carried{seq: seq, totals: tx.totals, usage: tx.usage}
 	return nil
 }
 

@@ -173,3 +173,88 @@ func testGroup(t *testing.T, h *Harness) {
 		t.Errorf("Do after Close: %v", err)
 	}
 }
+
+// testCarriedCounts: an instance keeps the counts of its last commit for the
+// next transaction only while nobody else wrote. Another instance's write (as
+// another process on the same database), a failed transaction and a rolled
+// back savepoint must each be seen exactly.
+func testCarriedCounts(t *testing.T, h *Harness) {
+	a, b := h.Open(t), h.Open(t)
+	read := func(st store.Store) (int64, int64) {
+		t.Helper()
+		var ind, use int64
+		update(t, st, func(tx store.Tx) error {
+			tot, err := tx.YearTotals(ctx(), 2026, "p1")
+			if err != nil {
+				return err
+			}
+			u, err := tx.ApprovalUsage(ctx(), "sa-1")
+			if err != nil {
+				return err
+			}
+			ind, use = tot["p1"].Individuals, u["sa-1"]
+			return nil
+		})
+		return ind, use
+	}
+	add := func(st store.Store, n int64) {
+		t.Helper()
+		update(t, st, func(tx store.Tx) error {
+			if _, err := tx.YearTotals(ctx(), 2026, "p1"); err != nil {
+				return err
+			}
+			if _, err := tx.ApprovalUsage(ctx(), "sa-1"); err != nil {
+				return err
+			}
+			if err := tx.AddTotals(ctx(), 2026, "p1", model.Counts{Individuals: n}); err != nil {
+				return err
+			}
+			return tx.AddApprovalUsage(ctx(), "sa-1", n)
+		})
+	}
+	add(a, 10) // a now carries 10
+	add(b, 5)  // b writes behind a's back
+	if ind, use := read(a); ind != 15 || use != 15 {
+		t.Fatalf("a after b's write: totals %d, usage %d; want 15 and 15", ind, use)
+	}
+	add(a, 1)
+	if ind, _ := read(b); ind != 16 {
+		t.Fatalf("b after a's write: totals %d, want 16", ind)
+	}
+	// A failed transaction changed the cached counts before failing: the
+	// next one must not start from them.
+	boom := errors.New("boom")
+	err := a.Update(ctx(), func(tx store.Tx) error {
+		if err := tx.AddTotals(ctx(), 2026, "p1", model.Counts{Individuals: 1000}); err != nil {
+			return err
+		}
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatalf("Update: %v, want boom", err)
+	}
+	if ind, use := read(a); ind != 16 || use != 16 {
+		t.Fatalf("a after a failed transaction: totals %d, usage %d; want 16 and 16", ind, use)
+	}
+	// A rolled-back savepoint inside a committed transaction.
+	update(t, a, func(tx store.Tx) error {
+		if err := tx.AddTotals(ctx(), 2026, "p1", model.Counts{Individuals: 2}); err != nil {
+			return err
+		}
+		if err := tx.Savepoint(ctx(), func(tx store.Tx) error {
+			if err := tx.AddTotals(ctx(), 2026, "p1", model.Counts{Individuals: 500}); err != nil {
+				return err
+			}
+			return boom
+		}); !errors.Is(err, boom) {
+			return fmt.Errorf("savepoint: %v", err)
+		}
+		return nil
+	})
+	if ind, _ := read(a); ind != 18 {
+		t.Fatalf("a after a rolled-back savepoint: totals %d, want 18", ind)
+	}
+	if ind, _ := read(b); ind != 18 {
+		t.Fatalf("b: totals %d, want 18", ind)
+	}
+}

@@ -56,6 +56,7 @@ func Run(t *testing.T, f Factory) {
 		{"ReopenKeepsCommitted", testReopen},
 		{"GroupCommit", testGroup},
 		{"ConcurrentExactCounts", testConcurrency},
+		{"CarriedCountsSeeOtherWriters", testCarriedCounts},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
