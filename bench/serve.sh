@@ -15,7 +15,7 @@
 # shared, so CPU per check says what the code costs when throughput says what the machine gave).
 # After the runs `xborder audit verify` recomputes the whole log: entries/s.
 #
-# Environment: CLIENTS (default "16 32 64"), DURATION (default 10s), LOG_LEVEL (serve's, default
+# Environment: BACKENDS (default "sqlite postgres"), CLIENTS (default "16 32 64"), DURATION (default 10s), LOG_LEVEL (serve's, default
 # warn: at info every request writes an access log line), MAX_BATCH, PROFILE=1 (run serve under
 # bench/serveprof and print the top of its CPU profile), OUT (work directory, default a temp dir),
 # NICE (e.g. -10: run serve and the load generator at that priority on a machine shared with
@@ -117,8 +117,9 @@ run_backend() {
 	echo "$name: $("$OUT/loadgen" -verify-report "$OUT/$name-verify.json") (whole command $(awk -v a="$start" -v b="$end" 'BEGIN{printf "%.2f", b-a}') s)"
 }
 
-run_backend sqlite "sqlite:$OUT/bench.db"
-if [ -n "$PG" ]; then
+BACKENDS=${BACKENDS:-"sqlite postgres"}
+case " $BACKENDS " in *" sqlite "*) run_backend sqlite "sqlite:$OUT/bench.db" ;; esac
+if [ -n "$PG" ] && [[ " $BACKENDS " == *" postgres "* ]]; then
 	url=$("$OUT/loadgen" -create-schema "$PG")
 	run_backend postgres "$url"
 	"$OUT/loadgen" -drop-schema "$url"
