@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/xborder/xborder/internal/assess"
 	"github.com/xborder/xborder/internal/audit"
@@ -400,6 +401,9 @@ func denyReasons(d *transfer.Decision) []string {
 		out = append(out, fmt.Sprintf("the mechanism is undetermined until these are known: %v", facts))
 	} else if r.Mechanism != model.MechExempt && r.Coverage.Status != model.CovCovered {
 		out = append(out, fmt.Sprintf("it needs a %s and coverage is %s", r.Mechanism, r.Coverage.Status))
+	} else if r.Coverage.Status == model.CovUndetermined {
+		// Exempt, but a condition on leaving is not known to hold.
+		out = append(out, "coverage is undetermined: "+strings.Join(r.Coverage.Problems, "; "))
 	}
 	for _, f := range d.Findings {
 		if f.Blocking {

@@ -483,3 +483,36 @@ func TestCheck_BackfillCountsInItsYear(t *testing.T) {
 	}
 	gatewaytest.Verify(t, st, nil, []gatewaytest.Sent{{Key: "k-old", Transfer: "t-old"}, {Key: "k-new", Transfer: "t-new"}})
 }
+
+// TestCheck_ConditionsOnLeavingDenyEvenExemptTransfers: a transfer exempt
+// from every mechanism is still denied when its coordinates were not
+// processed (blocking) or when nobody knows whether they were (undetermined).
+func TestCheck_ConditionsOnLeavingDenyEvenExemptTransfers(t *testing.T) {
+	g, _ := setup(t, gateway.Options{})
+	putInventory(t, g, `
+processors: [{id: p, ciio: false}]
+assets:
+  - {id: raw, processor: p, item: driving_automation.feature.map, facts: {infers_sensitive_geo: false, contains_coordinates: true, geo_confidentiality_processed: false}}
+  - {id: unknown, processor: p, item: driving_automation.feature.map, facts: {infers_sensitive_geo: false, contains_coordinates: true}}
+  - {id: done, processor: p, item: driving_automation.feature.map, facts: {infers_sensitive_geo: false, contains_coordinates: true, geo_confidentiality_processed: true}}
+`)
+	for _, c := range []struct {
+		asset, decision, coverage, reason string
+	}{
+		{"raw", "deny", "not_covered", "geo_unprocessed"},
+		{"unknown", "deny", "undetermined", "geo_confidentiality_processed unknown for unknown"},
+		{"done", "allow", "not_required", ""},
+	} {
+		body := fmt.Sprintf(`{"id": "t-%s", "processor": "p", "assets": [%q], "recipient": {"name": "R", "country": "DE"}, "purpose": "map QA", "individuals": 0, "sensitive_individuals": 0}`, c.asset, c.asset)
+		resp, _, _, gerr := check(t, g, "k-"+c.asset, []byte(body))
+		if gerr != nil {
+			t.Fatalf("%s: %v", c.asset, gerr)
+		}
+		if resp.Decision != c.decision || resp.Mechanism != "exempt" || resp.Coverage.Status != c.coverage {
+			t.Errorf("%s: %s, %s, coverage %s; want %s, exempt, %s", c.asset, resp.Decision, resp.Mechanism, resp.Coverage.Status, c.decision, c.coverage)
+		}
+		if got := strings.Join(resp.DenyReasons, " | "); c.reason != "" && !strings.Contains(got, c.reason) {
+			t.Errorf("%s: reasons %q, want one naming %q", c.asset, got, c.reason)
+		}
+	}
+}

@@ -107,6 +107,7 @@ func (e *Engine) Decide(t *model.Transfer, l *Ledger) *Decision {
 	// Identification of each asset at the transfer date.
 	geoRule := set.BoolOr("geo_processing_required_before_transfer", false)
 	impAny, impUnknown := false, false
+	var geoUnknown []string // assets with coordinates whose processing is not known
 	var missing []model.Missing
 	for _, id := range t.Assets {
 		st := e.Identify(id, ytdFact)
@@ -121,6 +122,7 @@ func (e *Engine) Decide(t *model.Transfer, l *Ledger) *Decision {
 		if geoRule && st.ContainsCoordinates != nil && *st.ContainsCoordinates {
 			switch {
 			case st.GeoProcessed == nil:
+				geoUnknown = append(geoUnknown, id)
 				missing = append(missing, model.Missing{Fact: "geo_confidentiality_processed",
 					Question: fmt.Sprintf("Asset %s holds coordinates: have they been processed with nationally recognised geographic-information confidentiality technology?", id)})
 				res.Reasons = append(res.Reasons, model.Reason{Rule: "geo_confidentiality", Provenance: model.ProvCommentary,
@@ -249,8 +251,17 @@ func (e *Engine) Decide(t *model.Transfer, l *Ledger) *Decision {
 	}
 
 	e.cover(t, proc, group, l, outs, d)
-	if d.Blocking {
-		res.Coverage.Problems = append(res.Coverage.Problems, "geo_unprocessed: coordinate-bearing data not processed with the recognised confidentiality technology may not leave")
+	// Conditions on leaving outrank the mechanism: whatever approval or
+	// exemption applies, a transfer that must not go ahead is not covered,
+	// and one whose permission hangs on an unknown fact is undetermined, so
+	// `--fail-on not_covered,undetermined` and the service both stop it.
+	switch cov := &res.Coverage; {
+	case d.Blocking:
+		cov.Status = model.CovNotCovered
+		cov.Problems = append(cov.Problems, "geo_unprocessed: coordinate-bearing data not processed with the recognised confidentiality technology may not leave")
+	case len(geoUnknown) > 0 && (cov.Status == model.CovCovered || cov.Status == model.CovNotRequired):
+		cov.Status = model.CovUndetermined
+		cov.Problems = append(cov.Problems, fmt.Sprintf("geo_confidentiality_processed unknown for %s: coordinates may leave only after processing with the recognised confidentiality technology", strings.Join(geoUnknown, ", ")))
 	}
 	return d
 }
