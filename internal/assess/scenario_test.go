@@ -61,6 +61,8 @@ type expect struct {
 type expAsset struct {
 	Result  string         `yaml:"result"`
 	Matched []string       `yaml:"matched"`
+	// MatchedProvenance: criterion -> the provenance its match must carry.
+	MatchedProvenance map[string]string `yaml:"matched_provenance"`
 	Missing []string       `yaml:"missing"`
 	Fact    map[string]any `yaml:"facts"`
 }
@@ -231,6 +233,20 @@ func check(t *testing.T, a *model.Assessment, e *expect) {
 		}
 		if want.Result != "" && got.Result != want.Result {
 			t.Errorf("asset %s: result %s, want %s (matched %v, missing %v, errors %v)", id, got.Result, want.Result, matchIDs(got.Matched), missingFacts(got.Missing), got.Errors)
+		}
+		for crit, prov := range want.MatchedProvenance {
+			found := false
+			for _, m := range got.Matched {
+				if m.Criterion == crit {
+					found = true
+					if m.Provenance != prov {
+						t.Errorf("asset %s: criterion %s matched with provenance %s, want %s", id, crit, m.Provenance, prov)
+					}
+				}
+			}
+			if !found {
+				t.Errorf("asset %s: criterion %s did not match (matched %v)", id, crit, matchIDs(got.Matched))
+			}
 		}
 		if want.Matched != nil && !sameSet(matchIDs(got.Matched), want.Matched) {
 			t.Errorf("asset %s: matched %v, want %v", id, matchIDs(got.Matched), want.Matched)

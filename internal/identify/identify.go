@@ -87,7 +87,7 @@ func Item(ctx context.Context, set *rulepack.Set, itemID string, fs model.FactSe
 		}
 		switch t {
 		case rulepack.True:
-			res.Matched = append(res.Matched, model.Match{Criterion: c.ID, Text: c.Text, Provenance: c.Provenance, Pack: c.Pack})
+			res.Matched = append(res.Matched, model.Match{Criterion: c.ID, Text: c.Text, Provenance: c.EffectiveProvenance(), Pack: c.Pack})
 		case rulepack.Unknown:
 			undecided = true
 			for _, f := range need {

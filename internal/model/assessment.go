@@ -169,3 +169,23 @@ type Finding struct {
 	// Blocking findings stop a transfer at the gateway.
 	Blocking bool `json:"blocking,omitempty"`
 }
+
+// WeakerProvenance returns the less reliable of two provenance labels
+// (commentary < secondary < inferred): a result read through an inferred
+// step is only as firm as that step. An unknown label counts as inferred.
+func WeakerProvenance(a, b string) string {
+	if provRank(b) > provRank(a) {
+		return b
+	}
+	return a
+}
+
+func provRank(p string) int {
+	switch p {
+	case ProvCommentary:
+		return 0
+	case ProvSecondary:
+		return 1
+	}
+	return 2
+}

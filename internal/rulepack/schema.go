@@ -4,6 +4,8 @@
 // may add or patch one with --pack FILE, so a new edition changes data, not code.
 package rulepack
 
+import "github.com/xborder/xborder/internal/model"
+
 // Pack is one rule pack file as written. A pack is either an edition (a base
 // pack of a family, e.g. the automotive Guidelines) or a patch that extends
 // loaded packs: adding facts, items and criteria, attaching criteria to items,
@@ -104,6 +106,20 @@ type Criterion struct {
 	Thresholds []*Threshold `yaml:"thresholds"`
 	Note       string       `yaml:"note"`
 	Override   bool         `yaml:"override"`
+}
+
+// EffectiveProvenance is how firm a match of the criterion is: its own
+// provenance, weakened by any threshold whose count or operator is our
+// reading (a criterion stated in the commentary with an inferred operator
+// decides by an inferred reading).
+func (c *Criterion) EffectiveProvenance() string {
+	p := c.Provenance
+	for _, t := range c.Thresholds {
+		if t.Provenance != "" {
+			p = model.WeakerProvenance(p, t.Provenance)
+		}
+	}
+	return p
 }
 
 // Item is one data item of the Guidelines' annex.
