@@ -1,5 +1,10 @@
 package model
 
+import (
+	"bytes"
+	"encoding/json"
+)
+
 // Identification results.
 const (
 	Important    = "important"
@@ -114,11 +119,33 @@ type Cumulative struct {
 	Group     Counts `json:"group"`
 }
 
-// Coverage says whether an approval covers the transfer.
+// Coverage says whether an approval covers the transfer. In JSON, Approval
+// is null when no approval applies (SPEC §3), like a transfer's exemption.
 type Coverage struct {
 	Status   string   `json:"status"`
-	Approval string   `json:"approval,omitempty"`
+	Approval string   `json:"approval"`
 	Problems []string `json:"problems"`
+}
+
+// MarshalJSON writes "approval": null rather than "" when no approval applies.
+func (c Coverage) MarshalJSON() ([]byte, error) {
+	out := struct {
+		Status   string   `json:"status"`
+		Approval *string  `json:"approval"`
+		Problems []string `json:"problems"`
+	}{Status: c.Status, Problems: c.Problems}
+	if c.Approval != "" {
+		out.Approval = &c.Approval
+	}
+	// The caller's encoder applies its own HTML escaping when it copies these
+	// bytes in; escaping here would override an encoder that turned it off.
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(out); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
 }
 
 // TransferAsset is an asset's identification at the transfer date.

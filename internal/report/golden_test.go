@@ -118,6 +118,37 @@ func TestGoldenJSON(t *testing.T) {
 			t.Errorf("transfer %s: mechanism %s with exemption %v", tr.ID, tr.Mechanism, tr.Exemption)
 		}
 	}
+	// coverage.approval is always written: the approval id, or null like a
+	// transfer's exemption (SPEC §3).
+	nulls := 0
+	for _, tr := range doc["transfers"].([]any) {
+		tm := tr.(map[string]any)
+		cov := tm["coverage"].(map[string]any)
+		ap, ok := cov["approval"]
+		switch {
+		case !ok:
+			t.Errorf("transfer %v: coverage has no approval field (want null when none)", tm["id"])
+		case ap == nil:
+			nulls++
+		default:
+			if s, isStr := ap.(string); !isStr || s == "" {
+				t.Errorf("transfer %v: coverage.approval = %#v, want an id or null", tm["id"], ap)
+			}
+		}
+	}
+	if nulls == 0 {
+		t.Error("the example has no transfer without an approval: the null case is not exercised")
+	}
+	// And it reads back into the model.
+	var back model.Assessment
+	if err := json.Unmarshal(b.Bytes(), &back); err != nil {
+		t.Fatal(err)
+	}
+	for i := range back.Transfers {
+		if back.Transfers[i].Coverage.Approval != a.Transfers[i].Coverage.Approval {
+			t.Errorf("transfer %s: approval %q read back as %q", a.Transfers[i].ID, a.Transfers[i].Coverage.Approval, back.Transfers[i].Coverage.Approval)
+		}
+	}
 	golden(t, "acme.json.golden", b.Bytes())
 }
 
