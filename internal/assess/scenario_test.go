@@ -88,6 +88,8 @@ type expTransfer struct {
 	Problems  []string          `yaml:"problems_contain"`
 	// ReasonsAbsent are texts no reason may contain.
 	ReasonsAbsent []string `yaml:"reasons_absent"`
+	// ReasonsProvenance: rule -> the provenance every reason of that rule carries.
+	ReasonsProvenance map[string]string `yaml:"reasons_provenance"`
 }
 
 type expFinding struct {
@@ -329,6 +331,20 @@ func check(t *testing.T, a *model.Assessment, e *expect) {
 		for _, r := range want.ReasonsAbsent {
 			if strings.Contains(why(), r) {
 				t.Errorf("transfer %s: a reason contains %q, which it must not; reasons:\n\t%s", id, r, why())
+			}
+		}
+		for rule, prov := range want.ReasonsProvenance {
+			n := 0
+			for _, r := range got.Reasons {
+				if r.Rule == rule {
+					n++
+					if r.Provenance != prov {
+						t.Errorf("transfer %s: reason %s has provenance %s, want %s (%s)", id, rule, r.Provenance, prov, r.Text)
+					}
+				}
+			}
+			if n == 0 {
+				t.Errorf("transfer %s: no reason of rule %s; reasons:\n\t%s", id, rule, why())
 			}
 		}
 		for _, p := range want.Problems {

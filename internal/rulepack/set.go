@@ -532,6 +532,9 @@ func (b *builder) add(s *source, patch bool) {
 		}
 		raw := p.Parameters[name]
 		nd := *def
+		// A bare value is the patch author's reading, not the source's: it
+		// is inferred unless the patch states a provenance.
+		nd.Provenance = model.ProvInferred
 		if m, ok := raw.(map[string]any); ok {
 			bad := false
 			for _, k := range sortedKeys(m) {

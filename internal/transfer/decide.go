@@ -2,6 +2,7 @@ package transfer
 
 import (
 	"fmt"
+	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -329,12 +330,35 @@ func worstProvenance(as []model.TransferAsset) string {
 }
 
 // rule renders a documented mechanism rule as a reason.
+// rule is the reason a mechanism rule gives. A rule's text names thresholds
+// as ${parameter}, filled from the parameters in force, so a patch that
+// changes a threshold changes the sentence too; a reason that rests on an
+// overridden parameter says which pack set it and is no firmer than it.
 func (e *Engine) rule(id string) model.Reason {
-	if r, ok := e.Set.Rules[id]; ok {
-		return model.Reason{Rule: id, Text: r.Text, Provenance: r.Provenance}
+	r, ok := e.Set.Rules[id]
+	if !ok {
+		return model.Reason{Rule: id, Text: id, Provenance: model.ProvInferred}
 	}
-	return model.Reason{Rule: id, Text: id, Provenance: model.ProvInferred}
+	prov := r.Provenance
+	var set []string
+	text := paramRef.ReplaceAllStringFunc(r.Text, func(ref string) string {
+		p := e.Set.Param(ref[2 : len(ref)-1])
+		if p == nil {
+			return ref
+		}
+		if p.OverriddenBy != "" {
+			prov = model.WeakerProvenance(prov, p.Provenance)
+			set = append(set, fmt.Sprintf("%s = %s set by pack %s", p.Name, model.FormatValue(p.Value), p.OverriddenBy))
+		}
+		return model.FormatValue(p.Value)
+	})
+	if len(set) > 0 {
+		text += " (" + strings.Join(set, "; ") + ")"
+	}
+	return model.Reason{Rule: id, Text: text, Provenance: prov}
 }
+
+var paramRef = regexp.MustCompile(`\$\{[a-z0-9_]+\}`)
 
 func (e *Engine) paramReason(name, text string) model.Reason {
 	p := e.Set.Param(name)

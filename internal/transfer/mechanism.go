@@ -107,13 +107,18 @@ func (e *Engine) decideScenario(sc scenario, ciio bool, claim *rulepack.Exemptio
 
 func (e *Engine) volumeReason(cumInd, cumSens int64, indParam, sensParam string) model.Reason {
 	pi, ps := e.Set.Param(indParam), e.Set.Param(sensParam)
-	prov := model.ProvSecondary
-	if pi.Provenance == model.ProvInferred || ps.Provenance == model.ProvInferred {
-		prov = model.ProvInferred
-	}
+	prov := model.WeakerProvenance(model.WeakerProvenance(model.ProvSecondary, pi.Provenance), ps.Provenance)
 	return model.Reason{Rule: "counts", Provenance: prov,
-		Text: fmt.Sprintf("Yearly totals of the processor with this transfer: %s non-sensitive individuals (threshold %s %s) and %s sensitive individuals (threshold %s %s).",
-			model.Count(cumInd), pi.Op, model.FormatValue(pi.Value), model.Count(cumSens), ps.Op, model.FormatValue(ps.Value))}
+		Text: fmt.Sprintf("Yearly totals of the processor with this transfer: %s non-sensitive individuals (threshold %s %s%s) and %s sensitive individuals (threshold %s %s%s).",
+			model.Count(cumInd), pi.Op, model.FormatValue(pi.Value), setBy(pi), model.Count(cumSens), ps.Op, model.FormatValue(ps.Value), setBy(ps))}
+}
+
+// setBy names the patch that overrode a parameter, if one did.
+func setBy(p *rulepack.ParamDef) string {
+	if p.OverriddenBy == "" {
+		return ""
+	}
+	return ", set by pack " + p.OverriddenBy
 }
 
 // meets compares v with a threshold parameter using the parameter's operator.
