@@ -59,12 +59,12 @@ type expect struct {
 }
 
 type expAsset struct {
-	Result  string         `yaml:"result"`
-	Matched []string       `yaml:"matched"`
+	Result  string   `yaml:"result"`
+	Matched []string `yaml:"matched"`
 	// MatchedProvenance: criterion -> the provenance its match must carry.
 	MatchedProvenance map[string]string `yaml:"matched_provenance"`
-	Missing []string       `yaml:"missing"`
-	Fact    map[string]any `yaml:"facts"`
+	Missing           []string          `yaml:"missing"`
+	Fact              map[string]any    `yaml:"facts"`
 }
 
 type expCounts struct {
