@@ -7,6 +7,8 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -170,4 +172,63 @@ func TestGoldenHTML(t *testing.T) {
 		}
 	}
 	golden(t, "acme.html.golden", b.Bytes())
+}
+
+// The HTML summary cards say what the JSON says: asset results and coverage
+// statuses share the value "undetermined" and must not be added together.
+func TestHTMLCardsMatchJSON(t *testing.T) {
+	a := exampleAssessment(t)
+	var hb, jb bytes.Buffer
+	if err := report.HTML(&hb, a); err != nil {
+		t.Fatal(err)
+	}
+	if err := report.JSON(&jb, a); err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Assets []struct {
+			Result string `json:"result"`
+		} `json:"assets"`
+		Transfers []struct {
+			Coverage struct {
+				Status string `json:"status"`
+			} `json:"coverage"`
+		} `json:"transfers"`
+		Findings []any `json:"findings"`
+	}
+	if err := json.Unmarshal(jb.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]int{"important assets": 0, "undetermined assets": 0, "not important": 0,
+		"transfers": len(doc.Transfers), "not covered": 0, "findings": len(doc.Findings)}
+	card := map[string]string{model.Important: "important assets", model.Undetermined: "undetermined assets", model.NotImportant: "not important"}
+	for _, r := range doc.Assets {
+		want[card[r.Result]]++
+	}
+	undeterminedCoverage := 0
+	for _, tr := range doc.Transfers {
+		switch tr.Coverage.Status {
+		case model.CovNotCovered:
+			want["not covered"]++
+		case model.CovUndetermined:
+			undeterminedCoverage++
+		}
+	}
+	if want["undetermined assets"] == 0 || undeterminedCoverage == 0 {
+		t.Fatal("the example needs both undetermined assets and undetermined coverage to test that they are kept apart")
+	}
+	cards := regexp.MustCompile(`<div class="card"><b>([^<]*)</b>([^<]+)</div>`).FindAllStringSubmatch(hb.String(), -1)
+	if len(cards) != len(want) {
+		t.Fatalf("%d cards, want %d: %v", len(cards), len(want), cards)
+	}
+	for _, c := range cards {
+		w, ok := want[c[2]]
+		if !ok {
+			t.Errorf("unexpected card %q", c[2])
+			continue
+		}
+		if c[1] != strconv.Itoa(w) {
+			t.Errorf("card %q shows %s, JSON says %d", c[2], c[1], w)
+		}
+	}
 }

@@ -15,6 +15,7 @@ var templates embed.FS
 var htmlTmpl = template.Must(template.New("assessment.html.tmpl").Funcs(template.FuncMap{
 	"join":  strings.Join,
 	"fmtv":  model.FormatValue,
+	"count": model.Count,
 	"deref": func(s *string) string { return *s },
 }).ParseFS(templates, "templates/assessment.html.tmpl"))
 
@@ -25,12 +26,15 @@ type checkItem struct {
 
 // HTML writes a self-contained report (no external assets) an officer can email.
 func HTML(w io.Writer, a *model.Assessment) error {
-	count := map[string]int{}
+	// Asset results and coverage statuses share values ("undetermined"):
+	// count them apart.
+	assets := map[string]int{}
 	for _, r := range a.Assets {
-		count[r.Result]++
+		assets[r.Result]++
 	}
+	coverage := map[string]int{}
 	for _, t := range a.Transfers {
-		count[t.Coverage.Status]++
+		coverage[t.Coverage.Status]++
 	}
 	var list []checkItem
 	for _, r := range a.Assets {
@@ -38,5 +42,5 @@ func HTML(w io.Writer, a *model.Assessment) error {
 			list = append(list, checkItem{Asset: r.ID, Fact: m.Fact, Question: m.Question, Criteria: m.Criteria})
 		}
 	}
-	return htmlTmpl.Execute(w, map[string]any{"A": a, "Count": count, "Checklist": list})
+	return htmlTmpl.Execute(w, map[string]any{"A": a, "Assets": assets, "Coverage": coverage, "Checklist": list})
 }
