@@ -344,12 +344,33 @@ func showCriterion(b *strings.Builder, c *rulepack.CriterionDef, indent string) 
 
 func rulesDiff(w io.Writer, a, b string, ch []rulepack.Change) error {
 	var s strings.Builder
-	fmt.Fprintf(&s, "%s -> %s: %d changes\n", a, b, len(ch))
+	// Changes of substance first; changes of provenance alone (how firmly
+	// we know a rule, not what it says) after them, so they do not bury
+	// the rest.
+	var subst, prov []rulepack.Change
 	for _, c := range ch {
+		if c.ProvenanceOnly {
+			prov = append(prov, c)
+		} else {
+			subst = append(subst, c)
+		}
+	}
+	fmt.Fprintf(&s, "%s -> %s: %d changes", a, b, len(subst))
+	if len(prov) > 0 {
+		fmt.Fprintf(&s, ", and %d of provenance only", len(prov))
+	}
+	s.WriteString("\n")
+	for _, c := range subst {
 		sign := map[string]string{"added": "+", "removed": "-", "changed": "~"}[c.Kind]
 		fmt.Fprintf(&s, "%s %-9s %s\n", sign, c.What, c.ID)
 		if c.Detail != "" {
 			fmt.Fprintf(&s, "    %s\n", c.Detail)
+		}
+	}
+	if len(prov) > 0 {
+		fmt.Fprintf(&s, "\nprovenance only (the rule reads the same):\n")
+		for _, c := range prov {
+			fmt.Fprintf(&s, "~ %-9s %-38s %s\n", c.What, c.ID, c.Detail)
 		}
 	}
 	_, err := io.WriteString(w, s.String())

@@ -71,7 +71,7 @@ func TestRulesDiffDraftTo2026(t *testing.T) {
 	for _, w := range [][3]string{
 		{"added", "item", "rd.product_rd.battery"}, {"added", "item", "production.battery.manufacturing"}, {"added", "item", "ota.upgrade.battery"},
 		{"added", "criterion", "export_control_tech_point"}, {"added", "criterion", "dual_use_item"},
-		{"changed", "item", "rd.product_rd.design"}, {"added", "exemption", "vulnerability_report"},
+		{"changed", "item", "rd.product_rd.design"}, {"changed", "exemption", "vulnerability_report"},
 	} {
 		if !has(w[0], w[1], w[2]) {
 			t.Errorf("diff lacks %s %s %s", w[0], w[1], w[2])
@@ -79,6 +79,12 @@ func TestRulesDiffDraftTo2026(t *testing.T) {
 	}
 	if has("removed", "item", "rd.testing.road_test") {
 		t.Errorf("road test item wrongly reported removed")
+	}
+	// The table lists provenance-only changes apart, after the others.
+	_, table, _ := run(t, "rules", "diff", "draft-2025", "guidelines-2026")
+	i, j := strings.Index(table, "export_control_tech_point"), strings.Index(table, "provenance only (the rule reads the same):")
+	if i < 0 || j < 0 || i > j || !strings.Contains(table[j:], "vehicles_100k_or_more") {
+		t.Errorf("diff table: substantive changes, then provenance-only ones, expected:\n%s", table)
 	}
 	if code, _, _ := run(t, "rules", "diff", "draft-2025"); code != 2 {
 		t.Errorf("diff with one argument: exit %d, want 2", code)

@@ -30,6 +30,10 @@ func TestDiff_Draft2025To2026(t *testing.T) {
 		"added item ota.upgrade.battery",
 		"added item production.battery.manufacturing",
 		"added item rd.product_rd.battery",
+		// The 2026 footnote on coordinate-bearing data is a note of these three.
+		"changed item connected.perception.flow",
+		"changed item driving_automation.feature.map",
+		"changed item driving_automation.training.scene",
 		"changed item production.manufacturing.bom",
 		"changed item production.manufacturing.control_code",
 		"changed item rd.product_rd.design",
@@ -69,12 +73,34 @@ func TestDiff_Draft2025To2026(t *testing.T) {
 	if !found {
 		t.Error("the provenance change of vehicles_100k_or_more is not reported")
 	}
-	wantEx := []string{"added exemption incident_report", "added exemption ota_recall_source_code", "added exemption vulnerability_report"}
+	// The automotive exemptions are carried into the draft as inferred (our
+	// sources do not say whether it had them), with the draft's date.
+	wantEx := []string{"changed exemption incident_report", "changed exemption ota_recall_source_code", "changed exemption vulnerability_report"}
 	if got := changeKeys(cs, "exemption"); strings.Join(got, ",") != strings.Join(wantEx, ",") {
 		t.Errorf("exemption changes %v", got)
 	}
-	if got := changeKeys(cs, "parameter"); strings.Join(got, ",") != "added parameter automotive_exemptions_cover_important_data,added parameter geo_processing_required_before_transfer" {
+	for _, c := range cs {
+		if c.What == "exemption" && (c.ProvenanceOnly || c.Detail != "effective 2025-06-13 -> 2026-01-30; provenance inferred -> commentary") {
+			t.Errorf("exemption %s: %q (provenance only %v)", c.ID, c.Detail, c.ProvenanceOnly)
+		}
+	}
+	if got := changeKeys(cs, "parameter"); strings.Join(got, ",") != "added parameter geo_processing_required_before_transfer" {
 		t.Errorf("parameter changes %v", got)
+	}
+	// Provenance-only changes are marked so they can be listed apart.
+	var provOnly, other int
+	for _, c := range cs {
+		if c.ProvenanceOnly {
+			provOnly++
+			if !strings.HasPrefix(c.Detail, "provenance ") || strings.Contains(c.Detail, ";") {
+				t.Errorf("%s %s marked provenance only: %q", c.What, c.ID, c.Detail)
+			}
+		} else {
+			other++
+		}
+	}
+	if provOnly == 0 || other == 0 {
+		t.Errorf("%d provenance-only and %d other changes: want both", provOnly, other)
 	}
 }
 
