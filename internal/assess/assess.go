@@ -156,8 +156,17 @@ func (r *Prepared) facts() {
 					continue
 				}
 				if differs(dv.Value, mv.Value, r.opt.MismatchRatio) {
+					// Say how the figure was measured: "120 individuals" read as one
+					// person per vehicle key is weaker than 120 ID numbers.
+					how := mv.Source
+					if mv.Evidence != "" {
+						how += ": " + mv.Evidence
+					}
+					if mv.Provenance == model.ProvInferred {
+						how += "; an inferred measurement"
+					}
 					r.findings = append(r.findings, model.Finding{Kind: model.FindFactMismatch, Subject: a.ID, Severity: "medium",
-						Text: fmt.Sprintf("Asset %s declares %s = %s but its sources measure %s (%s); the declared value is used.", a.ID, k, model.FormatValue(dv.Value), model.FormatValue(mv.Value), mv.Source)})
+						Text: fmt.Sprintf("Asset %s declares %s = %s but its sources measure %s (%s); the declared value is used.", a.ID, k, model.FormatValue(dv.Value), model.FormatValue(mv.Value), how)})
 				}
 			}
 		}
