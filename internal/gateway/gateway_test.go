@@ -15,6 +15,7 @@ import (
 	"github.com/xborder/xborder/internal/gateway/gatewaytest"
 	"github.com/xborder/xborder/internal/inventory"
 	"github.com/xborder/xborder/internal/store"
+	"github.com/xborder/xborder/internal/store/storetest"
 )
 
 var engineer = gateway.Actor{Role: store.RoleEngineer, Name: "pipeline"}
@@ -388,9 +389,22 @@ func TestCheck_ConcurrentExactCounts(t *testing.T) {
 // batch is run again check by check with the lookups under the lock, and
 // B answers with A's answer (same key) and 409 (same transfer id).
 func TestCheck_RaceWithAnotherInstanceAfterPrecheck(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "r.db")
-	a := setupOn(t, openSQLite(t, path), gateway.Options{})
-	held := &heldStore{Store: openSQLite(t, path)}
+	// Both backends: on PostgreSQL the taken key and transfer marker are
+	// refused by statements that travel with the COMMIT, and must still be
+	// told apart from a lost connection (rerun with lookups, not fail).
+	t.Run("sqlite", func(t *testing.T) {
+		path := filepath.Join(t.TempDir(), "r.db")
+		raceAfterPrecheck(t, func() store.Store { return openSQLite(t, path) })
+	})
+	t.Run("postgres", func(t *testing.T) {
+		u := storetest.PostgresSchema(t)
+		raceAfterPrecheck(t, func() store.Store { return openURL(t, u) })
+	})
+}
+
+func raceAfterPrecheck(t *testing.T, open func() store.Store) {
+	a := setupOn(t, open(), gateway.Options{})
+	held := &heldStore{Store: open()}
 	b := setupOn(t, held, gateway.Options{})
 	hold := make(chan struct{})
 	held.hold = hold

@@ -11,8 +11,19 @@ import (
 	"github.com/xborder/xborder/internal/inventory"
 	"github.com/xborder/xborder/internal/rulepack"
 	"github.com/xborder/xborder/internal/store"
+	_ "github.com/xborder/xborder/internal/store/postgres"
 	_ "github.com/xborder/xborder/internal/store/sqlite"
 )
+
+func openURL(tb testing.TB, u string) store.Store {
+	tb.Helper()
+	st, err := store.Open(context.Background(), u)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { st.Close() })
+	return st
+}
 
 func openSQLite(tb testing.TB, path string) store.Store {
 	tb.Helper()

@@ -2,11 +2,7 @@ package postgres
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
-	"net/url"
-	"os"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -15,48 +11,8 @@ import (
 	"github.com/xborder/xborder/internal/store/storetest"
 )
 
-// testURL is the server for tests (.ci/run sets it); tests skip without it.
-func testURL(t testing.TB) string {
-	u := os.Getenv("XBORDER_TEST_POSTGRES")
-	if u == "" {
-		t.Skip("XBORDER_TEST_POSTGRES not set: skipping PostgreSQL tests")
-	}
-	return u
-}
-
-// freshSchema creates a schema of its own for one test and returns a URL
-// whose search_path selects it; the schema is dropped afterwards, so
-// parallel test packages never collide.
-func freshSchema(t testing.TB) string {
-	base := testURL(t)
-	b := make([]byte, 6)
-	rand.Read(b)
-	schema := "x_" + hex.EncodeToString(b)
-	conn, err := pgx.Connect(context.Background(), base)
-	if err != nil {
-		t.Fatalf("connect %s: %v", base, err)
-	}
-	defer conn.Close(context.Background())
-	if _, err := conn.Exec(context.Background(), "CREATE SCHEMA "+schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		c, err := pgx.Connect(context.Background(), base)
-		if err != nil {
-			return
-		}
-		defer c.Close(context.Background())
-		c.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
-}
+func testURL(t testing.TB) string     { return storetest.PostgresURL(t) }
+func freshSchema(t testing.TB) string { return storetest.PostgresSchema(t) }
 
 func factory(t *testing.T) *storetest.Harness {
 	u := freshSchema(t)

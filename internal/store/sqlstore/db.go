@@ -176,7 +176,15 @@ func (d *DB) Update(ctx context.Context, fn func(store.Tx) error) (err error) {
 	}
 	done = true
 	if err := c.Commit(ctx); err != nil {
-		return store.Wrap(store.CodeUnavailable, d.b.MapError(err), "commit")
+		// Pipelined statements go out with the COMMIT (PostgreSQL): a
+		// statement the database refused (a taken key) keeps its code, since
+		// the database definitely did not commit; anything else (a lost
+		// connection) is unavailable, the outcome unknown to this side.
+		mapped := d.b.MapError(err)
+		if c := store.CodeOf(mapped); c == store.CodeConflict || c == store.CodeInvalid || c == store.CodeRetention {
+			return mapped
+		}
+		return store.Wrap(store.CodeUnavailable, mapped, "commit")
 	}
 	seq := tx.h.seq
 	if tx.wrote {
