@@ -11,7 +11,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"unicode/utf8"
 
 	"github.com/xborder/xborder/internal/assess"
 	"github.com/xborder/xborder/internal/inventory"
@@ -26,15 +25,34 @@ var update = flag.Bool("update", false, "rewrite the golden files")
 // (no scan), at a fixed date, so the golden files are stable.
 func exampleAssessment(t *testing.T) *model.Assessment {
 	t.Helper()
+	return assessDir(t, "../../examples/acme-motors")
+}
+
+func assessDir(t *testing.T, dir string) *model.Assessment {
+	t.Helper()
 	set, err := rulepack.LoadWithDefaults(nil, rulepack.Limits{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	inv, err := inventory.Load([]string{"../../examples/acme-motors"}, inventory.Options{Facts: set, Items: set})
+	inv, err := inventory.Load([]string{dir}, inventory.Options{Facts: set, Items: set})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return assess.Run(context.Background(), inv, set, assess.Options{AsOf: model.MustDate("2026-12-03"), Residuals: true})
+}
+
+// fits checks that every line of a table takes at most report.Width
+// terminal columns (a Chinese character takes two) and that nothing was cut.
+func fits(t *testing.T, name, table string) {
+	t.Helper()
+	for i, line := range strings.Split(table, "\n") {
+		if n := report.DisplayWidth(line); n > report.Width {
+			t.Errorf("%s line %d is %d columns, over %d: %q", name, i+1, n, report.Width, line)
+		}
+	}
+	if strings.Contains(table, "…") {
+		t.Errorf("%s cuts a cell (…): wrap it instead", name)
+	}
 }
 
 func golden(t *testing.T, name string, got []byte) {
@@ -78,11 +96,7 @@ func TestGoldenTable(t *testing.T) {
 	if err := report.Table(&b, exampleAssessment(t)); err != nil {
 		t.Fatal(err)
 	}
-	for i, line := range strings.Split(b.String(), "\n") {
-		if n := utf8.RuneCountInString(line); n > report.Width {
-			t.Errorf("table line %d is %d columns, over %d: %q", i+1, n, report.Width, line)
-		}
-	}
+	fits(t, "acme table", b.String())
 	golden(t, "acme.table.golden", b.Bytes())
 }
 

@@ -4,15 +4,14 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/xborder/xborder/internal/model"
 )
 
-// Width is the terminal width the table is laid out for.
-const Width = 100
-
 // Table writes a plain-text summary that reads well in a 100-column terminal.
+// Counts are exact (a count next to a threshold must never look rounded
+// across it); cells too wide for their column wrap, so ids, exemptions and
+// provenance markers are never cut.
 func Table(w io.Writer, a *model.Assessment) error {
 	var b strings.Builder
 	var packs []string
@@ -29,11 +28,12 @@ func Table(w io.Writer, a *model.Assessment) error {
 	}
 	fmt.Fprintf(&b, "\nASSETS (%d: %d important, %d not important, %d undetermined)\n", len(a.Assets), counts[model.Important], counts[model.NotImportant], counts[model.Undetermined])
 	if len(a.Assets) > 0 {
-		widths := []int{24, 38, 14, 0}
-		row(&b, widths, "ID", "ITEM", "RESULT", "WHY")
+		cols := []column{{head: "ID", max: 24, min: 12}, {head: "ITEM", max: 38, min: 20}, {head: "RESULT", max: 13}, {head: "WHY"}}
+		var rows [][]string
 		for _, r := range a.Assets {
-			row(&b, widths, r.ID, r.Item, r.Result, assetWhy(r))
+			rows = append(rows, []string{r.ID, r.Item, r.Result, assetWhy(r)})
 		}
+		table(&b, cols, rows)
 	}
 
 	mech := map[string]int{}
@@ -43,24 +43,27 @@ func Table(w io.Writer, a *model.Assessment) error {
 	fmt.Fprintf(&b, "\nTRANSFERS (%d: %d security assessment, %d contract or certification, %d exempt, %d undetermined)\n",
 		len(a.Transfers), mech[model.MechSecurityAssessment], mech[model.MechContractOrCert], mech[model.MechExempt], mech[model.MechUndetermined])
 	if len(a.Transfers) > 0 {
-		widths := []int{13, 11, 14, 29, 12, 0}
-		row(&b, widths, "ID", "DATE", "PROCESSOR", "MECHANISM", "YEAR I/S", "COVERAGE")
+		wrapWith(&b, "  ", "INDIV and SENS: distinct individuals whose non-sensitive and sensitive PI the processor has sent in the calendar year, this transfer included (>= where some counts are unknown).", "  ")
+		cols := []column{{head: "ID", max: 16, min: 10}, {head: "DATE", max: 10}, {head: "PROCESSOR", max: 16, min: 10},
+			{head: "MECHANISM", max: 24, whole: true}, {head: "INDIV", max: 13, right: true}, {head: "SENS", max: 13, right: true}, {head: "COVERAGE"}}
+		var rows [][]string
 		for _, t := range a.Transfers {
 			m := shortMech(t.Mechanism)
 			if t.Exemption != nil {
-				m += ":" + *t.Exemption
+				m += ": " + *t.Exemption
 			}
 			c := t.Cumulative.Processor
-			tot := fmt.Sprintf("%s/%s", human(c.Individuals), human(c.SensitiveIndividuals))
+			ind, sens := model.Count(c.Individuals), model.Count(c.SensitiveIndividuals)
 			if c.Unknown {
-				tot = ">=" + tot
+				ind, sens = ">="+ind, ">="+sens
 			}
 			cov := t.Coverage.Status
 			if t.Coverage.Approval != "" {
 				cov += " " + t.Coverage.Approval
 			}
-			row(&b, widths, t.ID, t.Date.String(), t.Processor, m, tot, cov)
+			rows = append(rows, []string{t.ID, t.Date.String(), t.Processor, m, ind, sens, cov})
 		}
+		table(&b, cols, rows)
 	}
 
 	fmt.Fprintf(&b, "\nFINDINGS (%d)\n", len(a.Findings))
@@ -69,7 +72,7 @@ func Table(w io.Writer, a *model.Assessment) error {
 		if f.Blocking {
 			head += " (blocking)"
 		}
-		b.WriteString(head + "\n")
+		wrap(&b, head, "    ")
 		wrapWith(&b, "    ", f.Text, "    ")
 	}
 
@@ -111,7 +114,7 @@ func assetWhy(r model.AssetResult) string {
 		for _, m := range r.Matched {
 			s := m.Criterion
 			if m.Provenance == model.ProvInferred {
-				s += " (inferred)"
+				s += string(glue) + "(inferred)"
 			}
 			ids = append(ids, s)
 		}
@@ -124,78 +127,4 @@ func assetWhy(r model.AssetResult) string {
 		return "needs " + strings.Join(fs, ", ")
 	}
 	return "no criterion holds"
-}
-
-// human abbreviates large counts: 1234567 -> 1.23M.
-func human(n int64) string {
-	switch {
-	case n >= 10_000_000:
-		return fmt.Sprintf("%.0fM", float64(n)/1e6)
-	case n >= 1_000_000:
-		return fmt.Sprintf("%.2fM", float64(n)/1e6)
-	case n >= 100_000:
-		return fmt.Sprintf("%.0fk", float64(n)/1e3)
-	case n >= 10_000:
-		return strings.TrimSuffix(fmt.Sprintf("%.1f", float64(n)/1e3), ".0") + "k"
-	}
-	return fmt.Sprint(n)
-}
-
-// row writes cells padded to widths; the last cell takes the rest of the line
-// and is cut with an ellipsis rather than wrapping.
-func row(b *strings.Builder, widths []int, cells ...string) {
-	used := 0
-	var line strings.Builder
-	for i, c := range cells {
-		w := widths[i]
-		if i == len(cells)-1 || w == 0 {
-			w = Width - used
-		}
-		c = fit(c, w-1)
-		line.WriteString(c)
-		if i < len(cells)-1 {
-			line.WriteString(strings.Repeat(" ", w-utf8.RuneCountInString(c)))
-		}
-		used += w
-	}
-	b.WriteString(strings.TrimRight(line.String(), " "))
-	b.WriteByte('\n')
-}
-
-func fit(s string, w int) string {
-	if w <= 0 {
-		return ""
-	}
-	if utf8.RuneCountInString(s) <= w {
-		return s
-	}
-	r := []rune(s)
-	return string(r[:w-1]) + "…"
-}
-
-func wrap(b *strings.Builder, s, indent string) { wrapWith(b, "", s, indent) }
-
-// wrapWith writes head then s word-wrapped at Width, continuing lines with indent.
-func wrapWith(b *strings.Builder, head, s, indent string) {
-	line := head
-	n := utf8.RuneCountInString(line)
-	first := true
-	for _, word := range strings.Fields(s) {
-		wl := utf8.RuneCountInString(word)
-		if !first && n+1+wl > Width {
-			b.WriteString(line)
-			b.WriteByte('\n')
-			line, n = indent+word, utf8.RuneCountInString(indent)+wl
-			continue
-		}
-		if !first {
-			line += " "
-			n++
-		}
-		line += word
-		n += wl
-		first = false
-	}
-	b.WriteString(line)
-	b.WriteByte('\n')
 }
