@@ -246,3 +246,48 @@ func TestHTMLCardsMatchJSON(t *testing.T) {
 		}
 	}
 }
+
+// A transfer's own missing facts (a count left out, coordinates whose
+// processing is not stated, earlier counts unknown) are on the checklist of
+// the table and the HTML report, per transfer, with their questions.
+func TestGoldenUnknowns(t *testing.T) {
+	a := assessDir(t, "testdata/unknowns")
+	var tb, hb bytes.Buffer
+	if err := report.Table(&tb, a); err != nil {
+		t.Fatal(err)
+	}
+	if err := report.HTML(&hb, a); err != nil {
+		t.Fatal(err)
+	}
+	table, html := tb.String(), hb.String()
+	var missing int
+	for _, tr := range a.Transfers {
+		missing += len(tr.Missing)
+		if tr.ID == "出境-2026-001" && (len(tr.Missing) != 1 || tr.Missing[0].Fact != "individuals") {
+			t.Fatalf("fixture: transfer 出境-2026-001 should miss only individuals, misses %v", tr.Missing)
+		}
+	}
+	if missing == 0 {
+		t.Fatal("fixture: no transfer misses a fact")
+	}
+	for _, want := range []string{
+		"  [ ] transfer 出境-2026-001: individuals - How many distinct individuals' non-sensitive personal\n      information does transfer 出境-2026-001 carry?",
+		"  [ ] transfers 出境-2026-002, 出境-2026-003: earlier_counts - ",
+		"  [ ] transfer 出境-2026-003: geo_confidentiality_processed - ",
+		"(also needed by transfer 出境-2026-003)",
+	} {
+		if !strings.Contains(table, want) {
+			t.Errorf("table checklist lacks %q", want)
+		}
+	}
+	for _, want := range []string{
+		`<input type="checkbox"> transfer <a href="#transfer-%e5%87%ba%e5%a2%83-2026-001"><code>出境-2026-001</code></a> &middot; <code>individuals</code>: How many distinct individuals&#39; non-sensitive personal information does transfer 出境-2026-001 carry?`,
+		`<code>geo_confidentiality_processed</code>`,
+	} {
+		if !strings.Contains(html, want) {
+			t.Errorf("HTML checklist lacks %q", want)
+		}
+	}
+	golden(t, "unknowns.table.golden", tb.Bytes())
+	golden(t, "unknowns.html.golden", hb.Bytes())
+}

@@ -19,11 +19,6 @@ var htmlTmpl = template.Must(template.New("assessment.html.tmpl").Funcs(template
 	"deref": func(s *string) string { return *s },
 }).ParseFS(templates, "templates/assessment.html.tmpl"))
 
-type checkItem struct {
-	Asset, Fact, Question string
-	Criteria              []string
-}
-
 // HTML writes a self-contained report (no external assets) an officer can email.
 func HTML(w io.Writer, a *model.Assessment) error {
 	// Asset results and coverage statuses share values ("undetermined"):
@@ -36,11 +31,5 @@ func HTML(w io.Writer, a *model.Assessment) error {
 	for _, t := range a.Transfers {
 		coverage[t.Coverage.Status]++
 	}
-	var list []checkItem
-	for _, r := range a.Assets {
-		for _, m := range r.Missing {
-			list = append(list, checkItem{Asset: r.ID, Fact: m.Fact, Question: m.Question, Criteria: m.Criteria})
-		}
-	}
-	return htmlTmpl.Execute(w, map[string]any{"A": a, "Assets": assets, "Coverage": coverage, "Checklist": list})
+	return htmlTmpl.Execute(w, map[string]any{"A": a, "Assets": assets, "Coverage": coverage, "Checklist": checklist(a)})
 }

@@ -76,25 +76,30 @@ func Table(w io.Writer, a *model.Assessment) error {
 		wrapWith(&b, "    ", f.Text, "    ")
 	}
 
-	var missing []string
-	seen := map[string]bool{}
-	for _, r := range a.Assets {
-		for _, m := range r.Missing {
-			k := r.ID + "/" + m.Fact
-			if !seen[k] {
-				seen[k] = true
-				missing = append(missing, fmt.Sprintf("%s: %s - %s", r.ID, m.Fact, m.Question))
+	if list := checklist(a); len(list) > 0 {
+		fmt.Fprintf(&b, "\nFACTS NEEDED (%d)\n", len(list))
+		for _, it := range list {
+			var s string
+			if it.Asset != "" {
+				s = fmt.Sprintf("%s: %s - %s", it.Asset, it.Fact, it.Question)
+				if len(it.Transfers) > 0 {
+					s += " (also needed by " + transfersLabel(it.Transfers) + ")"
+				}
+			} else {
+				s = fmt.Sprintf("%s: %s - %s", transfersLabel(it.Transfers), it.Fact, it.Question)
 			}
-		}
-	}
-	if len(missing) > 0 {
-		fmt.Fprintf(&b, "\nFACTS NEEDED (%d)\n", len(missing))
-		for _, m := range missing {
-			wrapWith(&b, "  [ ] ", m, "      ")
+			wrapWith(&b, "  [ ] ", s, "      ")
 		}
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+func transfersLabel(ids []string) string {
+	if len(ids) == 1 {
+		return "transfer " + ids[0]
+	}
+	return "transfers " + strings.Join(ids, ", ")
 }
 
 func shortMech(m string) string {
