@@ -3,6 +3,7 @@ package scan
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -104,6 +105,7 @@ type worker struct {
 	memos       []memo
 	badUTFChunk bool
 	prefix      string // "feature 12: " for GeoJSON problems
+	stopLine    int64  // where reading stopped on a broken stream
 	rowPending  [][2]float64
 
 	// per-row state
@@ -155,7 +157,7 @@ func (s *Scanner) scanFile(ctx context.Context, path string) error {
 		s.curFile.Store(nil)
 		s.bytesDone.Add(f.Size)
 	}()
-	complete := len(f.Head) < read.HeadSize
+	complete := f.HeadComplete
 	d := read.Sniff(path, f.Head, complete)
 	fr.Format = d.Format
 	fs := &fileState{index: idx, path: path, format: d.Format, dialect: d, checkUTF: f.Encoding != read.EncGB18030,
@@ -202,6 +204,22 @@ func (s *Scanner) scanFile(ctx context.Context, path string) error {
 	}
 	if err2 != nil && (ctx.Err() != nil) {
 		return ctx.Err()
+	}
+	if ok, off, line := f.Switched(); ok {
+		fr.Encoding = read.EncGB18030
+		workers[0].probs.add(line, "the first %d bytes are ASCII and the bytes from byte %d on are GB18030, not UTF-8: the file was decoded as GB18030 (ASCII is the same in both)", off, off)
+	}
+	var se *read.StreamError
+	if err2 != nil && errors.As(err2, &se) {
+		// A corrupt or truncated compressed stream: what came before the
+		// break was scanned; the problem says where it broke.
+		w := workers[0]
+		what := "the records before it were scanned"
+		if se.Offset == 0 {
+			what = "nothing before it could be read"
+		}
+		w.probs.add(w.stopLine, "reading stopped: %v; %s", err2, what)
+		err2 = errStopped
 	}
 	s.finishFile(&fr, fs, workers, notes, err2)
 	return nil
@@ -254,7 +272,7 @@ func sampleRecords(head []byte, complete bool, d read.Dialect) [][][]byte {
 	var out [][][]byte
 	pos, line := 0, 0
 	for pos < len(data) && len(out) < 2000 {
-		rec, next, _, _ := read.NextRecord(data, pos, true)
+		rec, next, _, _ := read.NextRecord(data, pos, d.Delim)
 		pos = next
 		line++
 		if line <= skip || len(bytes.TrimSpace(rec)) == 0 {
@@ -280,7 +298,11 @@ func (s *Scanner) runChunks(ctx context.Context, f *read.File, fs *fileState) ([
 	if size <= 0 {
 		size = read.ChunkSize
 	}
-	ck := read.NewChunkerSize(f.Reader(), fs.quotes, skip, size)
+	var delim byte
+	if fs.quotes {
+		delim = fs.dialect.Delim
+	}
+	ck := read.NewChunkerSize(f.Reader(), delim, skip, size)
 	jobs := make(chan *read.Chunk, s.opt.Workers)
 	workers := make([]*worker, s.opt.Workers)
 	var wg sync.WaitGroup
@@ -308,6 +330,7 @@ func (s *Scanner) runChunks(ctx context.Context, f *read.File, fs *fileState) ([
 		}
 		if err != nil {
 			readErr = err
+			workers[0].stopLine = int64(ck.Line())
 			break
 		}
 		jobs <- c
@@ -330,10 +353,6 @@ func (w *worker) chunk(c *read.Chunk) {
 	}
 	data := c.Data
 	line := int64(c.Line)
-	if c.QuoteReset {
-		w.malformed++
-		w.probs.add(line, "a quoted field did not close within %d MiB; quoting reset", read.MaxRecord>>20)
-	}
 	// Invalid UTF-8 is found where it matters, by the detectors that decode
 	// text (free text, plates, and values that failed their column type):
 	// a full pass over every chunk cost about 5% of the scan.
@@ -341,9 +360,12 @@ func (w *worker) chunk(c *read.Chunk) {
 	fs := w.fs
 	// Most chunks hold no quote at all: then no record can span lines and
 	// the per-record quote check is skipped.
-	quotes := fs.quotes && bytes.IndexByte(data, '"') >= 0
+	var delim byte
+	if fs.quotes && bytes.IndexByte(data, '"') >= 0 {
+		delim = fs.dialect.Delim
+	}
 	for pos := 0; pos < len(data); {
-		rec, next, n, ok := read.NextRecord(data, pos, quotes)
+		rec, next, n, ok := read.NextRecord(data, pos, delim)
 		pos = next
 		w.line = line
 		line += int64(n)
@@ -359,6 +381,12 @@ func (w *worker) chunk(c *read.Chunk) {
 		default:
 			w.textRecord(rec)
 		}
+	}
+	if c.Cut {
+		// The chunk ends inside a line longer than the longest kept whole:
+		// its rest is read as the next record.
+		w.malformed++
+		w.probs.add(line, "a line longer than %d MiB was cut here; its two parts were read as separate records", read.MaxRecord>>20)
 	}
 	w.flush()
 }
@@ -413,7 +441,9 @@ func (w *worker) csvRecord(rec []byte, quoteOK bool) {
 	if !quoteOK || !ok || len(fields) != n {
 		w.malformed++
 		switch {
-		case !quoteOK || !ok:
+		case !quoteOK:
+			w.problem("a quoted field opened on this line did not close within %d lines; this line was read as a malformed record (scanned as free text) and parsing resumed on the next line", read.MaxQuotedLines)
+		case !ok:
 			w.problem("broken quoting; record scanned as free text")
 		default:
 			w.problem("%d fields where %d were expected; record scanned as free text", len(fields), n)

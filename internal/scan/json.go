@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/xborder/xborder/internal/scan/detect"
+	"github.com/xborder/xborder/internal/scan/read"
 )
 
 // JSON Lines and GeoJSON records are flattened to (key, value) fields; a
@@ -336,8 +337,16 @@ func (w *worker) jsonDoc(ctx context.Context, r io.Reader) error {
 }
 
 func (w *worker) geojsonErr(lt *lineTracker, dec *json.Decoder, err error) error {
-	w.malformed++
 	w.prefix = ""
+	var se *read.StreamError
+	if errors.As(err, &se) {
+		// The stream broke (a truncated gzip): the JSON itself was fine
+		// up to there.
+		w.stopLine = lt.lines
+		w.flush()
+		return err
+	}
+	w.malformed++
 	w.probs.add(lt.lineAt(dec.InputOffset()), "invalid JSON (%s); the rest of the file was not scanned", jsonErrText(err))
 	w.flush()
 	return errStopped

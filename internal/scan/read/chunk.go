@@ -12,53 +12,68 @@ import (
 // ChunkSize is the usual size of a chunk handed to a worker.
 const ChunkSize = 4 << 20
 
-// MaxRecord is the longest record the chunker keeps whole; a quoted field
-// running longer than this is treated as broken quoting and the quote state
-// is reset (reported by the caller as a problem).
+// MaxRecord is the longest line the chunker keeps whole: a line running
+// longer (no newline in 16 MiB) is cut there, and the chunk says so (Cut).
 const MaxRecord = 16 << 20
+
+// A quoted field may run over several lines, but not without bound: when
+// the quote has not closed after MaxQuotedLines more lines or MaxQuotedBytes
+// from the record's start, the quote is taken as stray. The record is then
+// its first line only (malformed), and parsing resumes on the next line, so
+// one bad quote costs one row, not the rest of the file.
+const (
+	MaxQuotedLines = 64
+	MaxQuotedBytes = 64 << 10
+)
 
 // Chunk is a run of whole records.
 type Chunk struct {
 	Seq  int    // order in the file, from 0
 	Line int    // line number (1-based) of Data's first byte
 	Data []byte // complete records, newline-terminated except maybe at EOF
-	// QuoteReset is true when a quoted field never closed within MaxRecord
-	// and the chunk was cut at a newline regardless.
-	QuoteReset bool
-	buf        *[]byte
+	// Cut is true when a line longer than MaxRecord was cut at the end of
+	// this chunk (its rest starts the next chunk).
+	Cut bool
+	buf *[]byte
 }
 
 // Chunker cuts a stream into chunks at record boundaries: a newline outside
-// double quotes when Quotes is set (CSV), any newline otherwise.
+// double quotes when a delimiter is given (CSV: a quote opens a field only
+// at the start of a field), any newline otherwise.
 type Chunker struct {
-	r      io.Reader
-	quotes bool
-	line   int
-	seq    int
-	carry  []byte
-	eof    bool
-	err    error
-	pool   sync.Pool
-	skip   int
-	size   int
+	r     io.Reader
+	delim byte
+	line  int
+	seq   int
+	carry []byte
+	eof   bool
+	err   error
+	pool  sync.Pool
+	skip  int
+	size  int
 }
 
-// NewChunker reads r. skipLines lines at the start are dropped (a PLT header)
-// but still counted, so line numbers stay those of the file.
-func NewChunker(r io.Reader, quotes bool, skipLines int) *Chunker {
-	return NewChunkerSize(r, quotes, skipLines, ChunkSize)
+// NewChunker reads r. delim is the CSV delimiter (0: quotes are not
+// special). skipLines lines at the start are dropped (a PLT header) but
+// still counted, so line numbers stay those of the file.
+func NewChunker(r io.Reader, delim byte, skipLines int) *Chunker {
+	return NewChunkerSize(r, delim, skipLines, ChunkSize)
 }
 
 // NewChunkerSize is NewChunker with a chunk size (tests use tiny ones to
 // put many record boundaries at chunk edges).
-func NewChunkerSize(r io.Reader, quotes bool, skipLines, size int) *Chunker {
+func NewChunkerSize(r io.Reader, delim byte, skipLines, size int) *Chunker {
 	if size < 16 {
 		size = 16
 	}
-	c := &Chunker{r: r, quotes: quotes, line: 1, skip: skipLines, size: size}
+	c := &Chunker{r: r, delim: delim, line: 1, skip: skipLines, size: size}
 	c.pool.New = func() any { b := make([]byte, size); return &b }
 	return c
 }
+
+// Line is the line number the next chunk starts at (after the last chunk:
+// one past the last line read).
+func (c *Chunker) Line() int { return c.line }
 
 // Release returns a chunk's buffer for reuse.
 func (c *Chunker) Release(ch *Chunk) {
@@ -121,12 +136,12 @@ func (c *Chunker) Next() (*Chunk, error) {
 	ch := &Chunk{Seq: c.seq, Line: c.line, buf: bp}
 	cut := len(data)
 	if !c.eof {
-		cut, ch.QuoteReset = c.cutPoint(data)
+		cut = c.cutPoint(data)
 		if cut < 0 {
-			// No record boundary at all: grow.
+			// No record boundary at all: grow, up to the longest line kept.
 			if len(data) >= c.maxRecord() {
 				cut = len(data)
-				ch.QuoteReset = true
+				ch.Cut = true
 			} else {
 				c.carry = append(c.carry[:0], data...)
 				c.pool.Put(bp)
@@ -147,82 +162,141 @@ func (c *Chunker) Next() (*Chunk, error) {
 
 func (c *Chunker) maxRecord() int {
 	if c.size < ChunkSize {
-		return c.size * 64 // tests: small limits
+		// Tests: small limits, but never below what a quoted record may
+		// span, so the cut never falls inside one.
+		return max(c.size*64, 2*MaxQuotedBytes)
 	}
 	return MaxRecord
 }
 
 // cutPoint is the index just after the last record boundary in data, or -1.
-func (c *Chunker) cutPoint(data []byte) (int, bool) {
+func (c *Chunker) cutPoint(data []byte) int {
 	last := bytes.LastIndexByte(data, '\n')
 	if last < 0 {
-		return -1, false
+		return -1
 	}
-	if !c.quotes || bytes.IndexByte(data, '"') < 0 {
-		return last + 1, false
+	if c.delim == 0 || bytes.IndexByte(data, '"') < 0 {
+		return last + 1
 	}
-	// Walk quotes and newlines from the start (chunks begin at a boundary).
-	in := false
+	// Walk the records from the start (chunks begin at a boundary) with the
+	// rules NextRecord applies, so both agree on every boundary.
 	lastOK := -1
-	for i := 0; i < len(data); {
-		j := bytes.IndexAny(data[i:], "\"\n")
-		if j < 0 {
+	for pos := 0; pos < len(data); {
+		end, _, st := scanRecord(data, pos, c.delim)
+		if st == recOpen || end >= len(data) {
 			break
 		}
-		i += j
-		if data[i] == '"' {
-			in = !in
-		} else if !in {
-			lastOK = i
-		}
-		i++
+		lastOK = end
+		pos = end + 1
 	}
 	if lastOK < 0 {
-		if len(data) >= c.maxRecord() {
-			return last + 1, true
-		}
-		return -1, false
+		return -1
 	}
-	return lastOK + 1, false
+	return lastOK + 1
+}
+
+// Record states of scanRecord.
+const (
+	recOK     = iota // a whole record
+	recBroken        // a quote did not close within the bounds: first line only
+	recOpen          // data ended inside a quote within the bounds
+)
+
+// scanRecord finds the end of the record starting at data[pos]: the index
+// of its terminating newline (len(data) when there is none), the number of
+// newlines inside it, and its state. A double quote opens a quoted field
+// only at the start of a field (after delim or at the record's start);
+// elsewhere it is a literal character. Inside quotes "" is an escaped
+// quote and any other quote closes the field.
+func scanRecord(data []byte, pos int, delim byte) (end, inner, st int) {
+	first := bytes.IndexByte(data[pos:], '\n')
+	if first < 0 {
+		first = len(data)
+	} else {
+		first += pos
+	}
+	q := bytes.IndexByte(data[pos:first], '"')
+	if q < 0 {
+		return first, 0, recOK
+	}
+	in := false
+	k := pos + q
+	for k < len(data) {
+		c := data[k]
+		if in {
+			switch c {
+			case '"':
+				if k+1 < len(data) && data[k+1] == '"' {
+					k += 2
+					continue
+				}
+				in = false
+			case '\n':
+				inner++
+				if inner > MaxQuotedLines || k-pos > MaxQuotedBytes {
+					return first, 0, recBroken
+				}
+			}
+			k++
+			continue
+		}
+		switch c {
+		case '"':
+			if k == pos || data[k-1] == delim {
+				in = true
+			}
+		case '\n':
+			return k, inner, recOK
+		}
+		k++
+	}
+	if in {
+		return len(data), inner, recOpen
+	}
+	return len(data), inner, recOK
 }
 
 // NextRecord returns the record starting at data[pos:] (without its line
-// end), the position after it and how many line ends it consumed. With
-// quotes, a newline inside double quotes belongs to the record; ok is false
-// when a quote is still open at the end of data.
-func NextRecord(data []byte, pos int, quotes bool) (rec []byte, next int, lines int, ok bool) {
-	rest := data[pos:]
-	i := bytes.IndexByte(rest, '\n')
-	if i < 0 {
-		rec, next = rest, len(data)
-	} else {
-		rec, next, lines = rest[:i], pos+i+1, 1
-	}
+// end), the position after it and how many line ends it consumed. With a
+// delimiter (CSV), a newline inside a quoted field belongs to the record;
+// ok is false when a quote opened in the record does not close within
+// MaxQuotedLines lines or MaxQuotedBytes, or by the end of data: the record
+// is then its first line only, and the next record starts on the next line.
+// delim 0: every line is a record, quotes are not special.
+func NextRecord(data []byte, pos int, delim byte) (rec []byte, next int, lines int, ok bool) {
 	ok = true
-	if quotes && bytes.IndexByte(rec, '"') >= 0 && bytes.Count(rec, []byte{'"'})%2 == 1 {
-		// The record continues past this newline: find the closing quote.
-		in := true
-		end := -1
-		for k := len(rec) + 1; k < len(rest); k++ {
-			switch rest[k] {
-			case '"':
-				in = !in
-			case '\n':
-				lines++
-				if !in {
-					end = k
-				}
-			}
-			if end >= 0 {
-				break
-			}
-		}
+	var end, inner int
+	if delim == 0 {
+		end = bytes.IndexByte(data[pos:], '\n')
 		if end < 0 {
-			rec, next = rest, len(data)
-			ok = !in
+			end = len(data)
 		} else {
-			rec, next = rest[:end], pos+end+1
+			end += pos
 		}
+	} else {
+		var st int
+		end, inner, st = scanRecord(data, pos, delim)
+		if st != recOK {
+			ok = false
+			if st == recOpen {
+				// At the end of the data (the file's end): the quote never
+				// closed; the opening line alone is the broken record.
+				end = bytes.IndexByte(data[pos:], '\n')
+				if end < 0 {
+					end = len(data)
+				} else {
+					end += pos
+				}
+				inner = 0
+			}
+		}
+	}
+	rec = data[pos:end]
+	lines = inner
+	next = end
+	if end < len(data) {
+		lines++
+		next = end + 1
 	}
 	if n := len(rec); n > 0 && rec[n-1] == '\r' {
 		rec = rec[:n-1]

@@ -3,6 +3,7 @@ package read
 import (
 	"bytes"
 	"compress/gzip"
+	"errors"
 	"fmt"
 	"io"
 	"math/rand"
@@ -50,7 +51,11 @@ func TestSplitFields(t *testing.T) {
 // records reassembles every record from a chunker and returns them with the
 // line each started on.
 func records(t testing.TB, data string, quotes bool, size int) ([]string, []int) {
-	c := NewChunkerSize(strings.NewReader(data), quotes, 0, size)
+	var delim byte
+	if quotes {
+		delim = ','
+	}
+	c := NewChunkerSize(strings.NewReader(data), delim, 0, size)
 	var out []string
 	var lines []int
 	seq := 0
@@ -68,7 +73,7 @@ func records(t testing.TB, data string, quotes bool, size int) ([]string, []int)
 		seq++
 		line := ch.Line
 		for pos := 0; pos < len(ch.Data); {
-			rec, next, n, _ := NextRecord(ch.Data, pos, quotes)
+			rec, next, n, _ := NextRecord(ch.Data, pos, delim)
 			out = append(out, string(rec))
 			lines = append(lines, line)
 			line += n
@@ -128,7 +133,7 @@ func TestChunker_NeverSplitsARecord(t *testing.T) {
 
 func TestChunker_SkipLinesKeepsLineNumbers(t *testing.T) {
 	data := "h1\nh2\nh3\na\nb\n"
-	c := NewChunkerSize(strings.NewReader(data), false, 3, 16)
+	c := NewChunkerSize(strings.NewReader(data), 0, 3, 16)
 	ch, err := c.Next()
 	if err != nil {
 		t.Fatal(err)
@@ -189,8 +194,12 @@ func TestOpen_EncodingsAndGzip(t *testing.T) {
 	if err != nil || !f.Binary {
 		t.Fatalf("binary not flagged: %v", err)
 	}
-	if _, err := Open(writeFile(t, "bad.gz", []byte{0x1f, 0x8b, 0, 0})); err == nil {
-		t.Fatal("broken gzip header accepted")
+	// A broken gzip header is not an open error: the file is there, its
+	// content is not readable, and Err says so.
+	if f, err := Open(writeFile(t, "bad.gz", []byte{0x1f, 0x8b, 0, 0})); err != nil || f.Err == nil || !f.Gzip {
+		t.Fatalf("broken gzip header: %v %+v", err, f)
+	} else if _, err := io.ReadAll(f.Reader()); err == nil || !strings.Contains(err.Error(), "header") {
+		t.Fatalf("reading a broken gzip: %v", err)
 	}
 	if _, err := Open(filepath.Join(t.TempDir(), "missing")); err == nil {
 		t.Fatal("missing file opened")
@@ -283,7 +292,7 @@ func FuzzChunker(f *testing.F) {
 		f.Add([]byte(s), uint8(20))
 	}
 	f.Fuzz(func(t *testing.T, b []byte, size uint8) {
-		c := NewChunkerSize(bytes.NewReader(b), true, 0, int(size)+16)
+		c := NewChunkerSize(bytes.NewReader(b), ',', 0, int(size)+16)
 		total := 0
 		for {
 			ch, err := c.Next()
@@ -342,5 +351,170 @@ func BenchmarkSplitFields(b *testing.B) {
 	}
 	if len(fields) != 8 {
 		b.Fatal(len(fields))
+	}
+}
+
+// A stray quote opens a field that never closes: only its own line is a
+// broken record, and parsing resumes on the next line (it used to swallow
+// the rest of the chunk, up to 16 MiB of rows).
+func TestChunker_StrayQuoteResyncsOnNextLine(t *testing.T) {
+	var sb strings.Builder
+	sb.WriteString("vin,lat,lon,time\n")
+	for i := 0; i < 20000; i++ {
+		if i == 99 {
+			sb.WriteString("LRW3E7EB6RC101571,\"30.1,104.06,1700000000\n")
+			continue
+		}
+		fmt.Fprintf(&sb, "LRW3E7EB6RC101571,30.%04d,104.06,%d\n", i, 1700000000+i)
+	}
+	for _, size := range []int{ChunkSize, 4096, 100} {
+		c := NewChunkerSize(strings.NewReader(sb.String()), ',', 0, size)
+		recs, broken, line := 0, 0, 0
+		for {
+			ch, err := c.Next()
+			if err != nil {
+				break
+			}
+			if ch.Cut {
+				t.Fatalf("size %d: a chunk was cut inside a line", size)
+			}
+			l := ch.Line
+			for pos := 0; pos < len(ch.Data); {
+				_, next, n, ok := NextRecord(ch.Data, pos, ',')
+				recs++
+				if !ok {
+					broken++
+					line = l
+				}
+				l += n
+				pos = next
+			}
+			c.Release(ch)
+		}
+		if recs != 20001 || broken != 1 || line != 101 {
+			t.Fatalf("size %d: %d records, %d broken at line %d", size, recs, broken, line)
+		}
+	}
+}
+
+// A quoted field may span lines (up to MaxQuotedLines); a quote inside an
+// unquoted field is a literal character, not the start of a quoted field.
+func TestNextRecord_QuoteRules(t *testing.T) {
+	cases := []struct {
+		data string
+		recs []string
+		ok   []bool
+	}{
+		{"a,\"x\ny\",b\nc\n", []string{"a,\"x\ny\",b", "c"}, []bool{true, true}},
+		{"5\" tire,x\nnext,y\n", []string{"5\" tire,x", "next,y"}, []bool{true, true}},
+		{"a,\"open\nb\nc\n", []string{"a,\"open", "b", "c"}, []bool{false, true, true}},
+		{"\"a\"\"b\",c\r\nd\n", []string{"\"a\"\"b\",c", "d"}, []bool{true, true}},
+		{"a,\"" + strings.Repeat("l\n", MaxQuotedLines+2) + "\"\nz\n", nil, nil},
+	}
+	for _, c := range cases {
+		var recs []string
+		var oks []bool
+		data := []byte(c.data)
+		for pos := 0; pos < len(data); {
+			rec, next, _, ok := NextRecord(data, pos, ',')
+			recs = append(recs, string(rec))
+			oks = append(oks, ok)
+			pos = next
+		}
+		if c.recs == nil {
+			// Too many lines inside quotes: the opening line is broken, and
+			// every later line is a record of its own.
+			if oks[0] || recs[0] != "a,\"l" || len(recs) != MaxQuotedLines+4 {
+				t.Errorf("%q: %q %v", c.data, recs[:3], oks[:3])
+			}
+			continue
+		}
+		if fmt.Sprint(recs) != fmt.Sprint(c.recs) || fmt.Sprint(oks) != fmt.Sprint(c.ok) {
+			t.Errorf("%q: %q %v, want %q %v", c.data, recs, oks, c.recs, c.ok)
+		}
+	}
+}
+
+// A line longer than the record limit in a file without any quote is cut,
+// and the chunk says so (not "a quoted field did not close").
+func TestChunker_LongLineIsCutNotQuote(t *testing.T) {
+	data := strings.Repeat("x", 3*MaxQuotedBytes) + "\nshort\n"
+	c := NewChunkerSize(strings.NewReader(data), ',', 0, 16)
+	cut := false
+	total := 0
+	for {
+		ch, err := c.Next()
+		if err != nil {
+			break
+		}
+		cut = cut || ch.Cut
+		total += len(ch.Data)
+		c.Release(ch)
+	}
+	if !cut || total != len(data) {
+		t.Fatalf("cut %v total %d", cut, total)
+	}
+}
+
+// A gzip cut off inside the sniffed head: the head is what was readable,
+// the stream ends with an error naming the content offset.
+func TestOpen_TruncatedGzip(t *testing.T) {
+	var plain strings.Builder
+	for i := 0; plain.Len() < 600<<10; i++ {
+		fmt.Fprintf(&plain, "%08x,%d,104.0%d,30.6%d\n", i*2654435761, 1477955400+i, i%10, i%7)
+	}
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write([]byte(plain.String()))
+	zw.Close()
+	for _, cut := range []int{gz.Len() / 8, gz.Len() / 2} {
+		f, err := Open(writeFile(t, "t.csv.gz", gz.Bytes()[:cut]))
+		if err != nil {
+			t.Fatalf("cut %d: %v", cut, err)
+		}
+		all, err := io.ReadAll(f.Reader())
+		var se *StreamError
+		if !errors.As(err, &se) || se.Offset != int64(len(all)) || len(all) == 0 || !strings.HasPrefix(plain.String(), string(all)) {
+			t.Fatalf("cut %d: read %d bytes, err %v", cut, len(all), err)
+		}
+		if !strings.Contains(err.Error(), fmt.Sprintf("byte %d", len(all))) || !strings.Contains(err.Error(), "truncated") {
+			t.Fatalf("error does not name the offset: %v", err)
+		}
+		if cut == gz.Len()/8 && (f.Err == nil || !f.HeadComplete || len(f.Head) != len(all)) {
+			t.Fatalf("cut in the head: err %v complete %v head %d", f.Err, f.HeadComplete, len(f.Head))
+		}
+		f.Close()
+	}
+}
+
+// A file that is ASCII for its first 256 KiB and GB18030 later is decoded
+// as GB18030 from its first non-ASCII byte (the same as decoding all of it
+// as GB18030); one that turns out to be UTF-8, or neither, stays UTF-8.
+func TestOpen_LateEncodingDecides(t *testing.T) {
+	ascii := strings.Repeat("LRW3E7EB6RC101571,,ascii only note\n", (300<<10)/36)
+	gbk := []byte{0xbe, 0xa9, 'A', '1', '0', '0', '9', '7', ',', 0xd6, 0xd0, 0xce, 0xc4, '\n'} // 京A10097,中文
+	cases := []struct {
+		name, tail string
+		gb         bool
+		want       string
+	}{
+		{"gbk", string(gbk), true, "京A10097,中文\n"},
+		{"utf8", "京A10097,中文\n", false, "京A10097,中文\n"},
+		{"neither", "\x80\xff bad\n", false, "\x80\xff bad\n"},
+	}
+	for _, c := range cases {
+		f, err := Open(writeFile(t, c.name+".csv", []byte(ascii+c.tail)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		all, err := io.ReadAll(f.Reader())
+		ok, off, line := f.Switched()
+		if err != nil || f.Encoding != EncUTF8 || ok != c.gb || string(all) != ascii+c.want {
+			t.Fatalf("%s: err %v enc %s switched %v tail %q", c.name, err, f.Encoding, ok, all[len(ascii):])
+		}
+		if c.gb && (off != int64(len(ascii)) || line != int64(strings.Count(ascii, "\n")+1)) {
+			t.Fatalf("%s: switched at byte %d line %d", c.name, off, line)
+		}
+		f.Close()
 	}
 }
