@@ -81,6 +81,9 @@ func runAssess(c *cobra.Command, env *Env, f *assessFlags, args []string) error 
 			return xerr.BadInputf("--fail-on %q: want one of %s", cond, strings.Join(failConditions, ", "))
 		}
 	}
+	if err := checkOutput(f.out); err != nil {
+		return err
+	}
 	asOf, err := parseAsOf(env, f.asOf)
 	if err != nil {
 		return err

@@ -104,6 +104,9 @@ func newAuditVerifyCmd(env *Env) *cobra.Command {
 			if bundle != "" && db != "" {
 				return xerr.BadInputf("give --db or --bundle, not both")
 			}
+			if err := checkOutput(out); err != nil {
+				return err
+			}
 			trusted, err := readKeys(keys)
 			if err != nil {
 				return err
@@ -221,6 +224,9 @@ func newAuditExportCmd(env *Env) *cobra.Command {
 		RunE: func(c *cobra.Command, _ []string) error {
 			if out == "" {
 				return xerr.BadInputf("-o FILE is required (the bundle is gzip-compressed)")
+			}
+			if err := checkOutput(out); err != nil {
+				return err
 			}
 			ctx := c.Context()
 			url := dbURL(env, db)
@@ -423,7 +429,10 @@ func newAuditKeygenCmd(env *Env) *cobra.Command {
 			if _, err := os.Stat(out); err == nil {
 				return xerr.BadInputf("%s exists: refusing to overwrite a signing key", out)
 			}
-			if err := os.WriteFile(out, []byte(skey+"\n"), 0o600); err != nil {
+			if err := checkOutput(out); err != nil {
+				return err
+			}
+			if err := writeSecret(out, []byte(skey+"\n")); err != nil {
 				return err
 			}
 			fmt.Fprintln(env.Stdout, vkey)

@@ -53,6 +53,9 @@ Undetermined assets are listed separately (XLSX sheet "Undetermined", JSON "unde
 			if format == "xlsx" && (out == "" || out == "-") && env.IsTerminal {
 				return xerr.BadInputf("an XLSX workbook is binary: give -o FILE.xlsx")
 			}
+			if err := checkOutput(out); err != nil {
+				return err
+			}
 			d, err := parseAsOf(env, asOf)
 			if err != nil {
 				return err

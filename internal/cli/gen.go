@@ -9,7 +9,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/xborder/xborder/internal/atomicfile"
 	"github.com/xborder/xborder/internal/gen"
 	"github.com/xborder/xborder/internal/xerr"
 )
@@ -57,8 +56,16 @@ vehicles in mainland China, time span, provinces, prefectures) is written as JSO
 			if fleet < 1 || fleet > 1000000 {
 				return xerr.BadInputf("--fleet must be 1 to 1000000")
 			}
+			if truth == "" {
+				truth = out + ".truth.json"
+			}
+			for _, o := range []string{out, truth} {
+				if err := checkOutput(o); err != nil {
+					return err
+				}
+			}
 			var tr *gen.Truth
-			err := atomicfile.Write(out, func(w io.Writer) error {
+			err := writeFile(out, func(w io.Writer) error {
 				var err error
 				tr, err = gen.Telemetry(w, opt)
 				return err
@@ -66,11 +73,8 @@ vehicles in mainland China, time span, provinces, prefectures) is written as JSO
 			if err != nil {
 				return err
 			}
-			if truth == "" {
-				truth = out + ".truth.json"
-			}
 			b, _ := json.MarshalIndent(tr, "", "  ")
-			if err := atomicfile.WriteBytes(truth, append(b, '\n')); err != nil {
+			if err := writeFile(truth, func(w io.Writer) error { _, err := w.Write(append(b, '\n')); return err }); err != nil {
 				return err
 			}
 			fmt.Fprintf(env.Stdout, "wrote %s: %d rows, %d bytes, %d distinct VINs, %d vehicles in mainland China; truth in %s\n",

@@ -17,7 +17,7 @@ func init() { register(newRulesCmd) }
 
 func newRulesCmd(env *Env) *cobra.Command {
 	var packs []string
-	var format string
+	var format, out string
 	c := &cobra.Command{
 		Use:   "rules",
 		Short: "Browse the rule packs: list items, show one, diff two editions",
@@ -26,12 +26,17 @@ func newRulesCmd(env *Env) *cobra.Command {
 	}
 	c.PersistentFlags().StringArrayVar(&packs, "pack", nil, "load another rule pack (file or built-in id)")
 	c.PersistentFlags().StringVar(&format, "format", "table", "output format: table or json")
+	c.PersistentFlags().StringVarP(&out, "output", "o", "", "write to FILE instead of standard output (written atomically)")
 	load := func() (*rulepack.Set, error) {
 		if format != "table" && format != "json" {
 			return nil, xerr.BadInputf("--format %q: want table or json", format)
 		}
+		if err := checkOutput(out); err != nil {
+			return nil, err
+		}
 		return rulepack.LoadWithDefaults(packs, rulepack.Limits{})
 	}
+	write := func(fn func(w io.Writer) error) error { return writeOutput(env, out, fn) }
 	c.AddCommand(&cobra.Command{
 		Use:   "list",
 		Short: "List the loaded packs, their coverage of the official text, and every data item",
@@ -41,10 +46,12 @@ func newRulesCmd(env *Env) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if format == "json" {
-				return writeJSON(env.Stdout, listJSON(set))
-			}
-			return rulesList(env.Stdout, set)
+			return write(func(w io.Writer) error {
+				if format == "json" {
+					return writeJSON(w, listJSON(set))
+				}
+				return rulesList(w, set)
+			})
 		},
 	})
 	c.AddCommand(&cobra.Command{
@@ -56,7 +63,7 @@ func newRulesCmd(env *Env) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return rulesShow(env.Stdout, set, args[0], format)
+			return write(func(w io.Writer) error { return rulesShow(w, set, args[0], format) })
 		},
 	})
 	c.AddCommand(&cobra.Command{
@@ -68,6 +75,9 @@ func newRulesCmd(env *Env) *cobra.Command {
 			if format != "table" && format != "json" {
 				return xerr.BadInputf("--format %q: want table or json", format)
 			}
+			if err := checkOutput(out); err != nil {
+				return err
+			}
 			a, err := loadAlone(args[0])
 			if err != nil {
 				return err
@@ -78,13 +88,15 @@ func newRulesCmd(env *Env) *cobra.Command {
 			}
 			ch := rulepack.Diff(a, b)
 			rulepack.SortChanges(ch)
-			if format == "json" {
-				if ch == nil {
-					ch = []rulepack.Change{}
+			return write(func(w io.Writer) error {
+				if format == "json" {
+					if ch == nil {
+						ch = []rulepack.Change{}
+					}
+					return writeJSON(w, map[string]any{"from": args[0], "to": args[1], "changes": ch})
 				}
-				return writeJSON(env.Stdout, map[string]any{"from": args[0], "to": args[1], "changes": ch})
-			}
-			return rulesDiff(env.Stdout, args[0], args[1], ch)
+				return rulesDiff(w, args[0], args[1], ch)
+			})
 		},
 	})
 	return c

@@ -10,7 +10,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/xborder/xborder/internal/atomicfile"
 	"github.com/xborder/xborder/internal/scan"
 	"github.com/xborder/xborder/internal/xerr"
 )
@@ -94,6 +93,11 @@ func runScan(ctx context.Context, env *Env, f *scanFlags, args []string) error {
 	if err := checkFormat(f.format); err != nil {
 		return err
 	}
+	for _, out := range []string{f.out, f.sketchOut} {
+		if err := checkOutput(out); err != nil {
+			return err
+		}
+	}
 	opt, err := scanOptions(f)
 	if err != nil {
 		return err
@@ -119,7 +123,7 @@ func runScan(ctx context.Context, env *Env, f *scanFlags, args []string) error {
 	}
 	r := s.Report()
 	if f.sketchOut != "" {
-		if err := atomicfile.Write(f.sketchOut, s.WriteSketch); err != nil {
+		if err := writeFile(f.sketchOut, s.WriteSketch); err != nil {
 			return err
 		}
 	}

@@ -1,12 +1,10 @@
 package cli
 
 import (
-	"fmt"
 	"os"
 
 	"github.com/spf13/cobra"
 
-	"github.com/xborder/xborder/internal/atomicfile"
 	"github.com/xborder/xborder/internal/scan"
 	"github.com/xborder/xborder/internal/xerr"
 )
@@ -34,6 +32,11 @@ of all the shards' files.`,
 			if err := checkFormat(format); err != nil {
 				return err
 			}
+			for _, o := range []string{out, sketchOut} {
+				if err := checkOutput(o); err != nil {
+					return err
+				}
+			}
 			var limit int
 			var sketches []*scan.Sketch
 			for _, p := range args {
@@ -58,8 +61,8 @@ of all the shards' files.`,
 				}
 			}
 			if sketchOut != "" {
-				if err := atomicfile.Write(sketchOut, s.WriteSketch); err != nil {
-					return fmt.Errorf("write merged sketch: %w", err)
+				if err := writeFile(sketchOut, s.WriteSketch); err != nil {
+					return err
 				}
 			}
 			return writeScanReport(env, out, format, s.Report())
