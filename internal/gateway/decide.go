@@ -442,8 +442,19 @@ type auditBody struct {
 
 func newAuditBody(ps *audit.Pseudonymizer, p *pending, resp *Response, counted bool) *auditBody {
 	req := p.req
-	b := &auditBody{Transfer: req.ID, Processor: req.Processor, Date: resp.Date.String(), Assets: req.Assets,
-		Recipient: req.Recipient, Decision: resp.Decision, Mechanism: resp.Mechanism, Coverage: resp.Coverage.Status,
+	// Every field a client chose goes through the redactor, not only the
+	// free text: the log is append-only for 3 years, so a VIN used as a
+	// transfer id or a phone number in a recipient's name would be stuck
+	// there. Identifiers the detectors find become keyed pseudonyms; ids
+	// without any stay as they are.
+	assets := make([]string, len(req.Assets))
+	for i, a := range req.Assets {
+		assets[i] = redact(ps, a)
+	}
+	rcpt := req.Recipient
+	rcpt.Name = redact(ps, rcpt.Name)
+	b := &auditBody{Transfer: redact(ps, req.ID), Processor: redact(ps, req.Processor), Date: resp.Date.String(), Assets: assets,
+		Recipient: rcpt, Decision: resp.Decision, Mechanism: resp.Mechanism, Coverage: resp.Coverage.Status,
 		Counted: counted, InventoryVersion: resp.InventoryVersion, IdempotencyKey: ps.Hash("idempotency_key", p.key),
 		RequestSHA256: hex.EncodeToString(p.hash), Individuals: req.Individuals, SensitiveIndividuals: req.SensitiveIndividuals,
 		Exemption: resp.Exemption, Approval: resp.Coverage.Approval, Backfill: req.Backfill}
@@ -451,12 +462,16 @@ func newAuditBody(ps *audit.Pseudonymizer, p *pending, resp *Response, counted b
 		b.Purpose = redact(ps, req.Purpose)
 	}
 	if req.Exemption != "" {
-		b.ExemptionClaimed = req.Exemption
+		b.ExemptionClaimed = redact(ps, req.Exemption)
 		ref := redact(ps, req.ExemptionRef)
 		b.ExemptionRef = &ref
 	}
 	if len(resp.DenyReasons) > 0 {
-		b.DenyReasons = resp.DenyReasons
+		// Deny reasons repeat client-chosen ids (an unknown asset or processor).
+		b.DenyReasons = make([]string, len(resp.DenyReasons))
+		for i, r := range resp.DenyReasons {
+			b.DenyReasons[i] = redact(ps, r)
+		}
 	}
 	return b
 }

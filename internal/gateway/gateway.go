@@ -15,6 +15,7 @@ import (
 
 	"github.com/xborder/xborder/internal/audit"
 	"github.com/xborder/xborder/internal/calendar"
+	"github.com/xborder/xborder/internal/model"
 	"github.com/xborder/xborder/internal/rulepack"
 	"github.com/xborder/xborder/internal/store"
 )
@@ -255,12 +256,20 @@ func (g *Gateway) check(ctx context.Context, actor Actor, key string, body []byt
 	if actor.Role == store.RoleAuditor {
 		return outcome{err: &Error{Code: CodeForbidden, Message: "the auditor role is read-only"}}
 	}
+	now := g.now()
+	if req.Backfill {
+		// A backfill records a transfer that already happened: a future date
+		// would spend next year's volume today.
+		if d, _ := model.ParseDate(req.Date); d > model.DateOf(now) {
+			return outcome{err: invalid([]string{fmt.Sprintf("date: %s is after today (%s, China time): a backfill records a past transfer", req.Date, model.DateOf(now))})}
+		}
+	}
 	if req.Exemption != "" {
 		if exists, claimable := g.set.Claimable(req.Exemption); !exists || !claimable {
 			return outcome{err: invalid([]string{fmt.Sprintf("exemption: %q is not an exemption that may be claimed under the loaded packs", req.Exemption)})}
 		}
 	}
-	p := &pending{actor: actor, key: key, req: req, hash: req.Hash(), now: g.now(), done: make(chan outcome, 1)}
+	p := &pending{actor: actor, key: key, req: req, hash: req.Hash(), now: now, done: make(chan outcome, 1)}
 	o := g.submit(ctx, p)
 	if o.err == nil && o.replay {
 		o.resp = &Response{}

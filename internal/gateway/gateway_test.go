@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/xborder/xborder/internal/audit"
 	"github.com/xborder/xborder/internal/gateway"
 	"github.com/xborder/xborder/internal/gateway/gatewaytest"
 	"github.com/xborder/xborder/internal/inventory"
@@ -495,7 +496,22 @@ func TestCheck_BackfillCountsInItsYear(t *testing.T) {
 	if gerr != nil || now.Cumulative.Year != 2026 || now.Cumulative.Processor.Individuals != gatewaytest.CrossPerCheck {
 		t.Fatalf("check of 2026 after a 2025 backfill: %v %+v: the 2025 count must not carry over", gerr, now)
 	}
-	gatewaytest.Verify(t, st, nil, []gatewaytest.Sent{{Key: "k-old", Transfer: "t-old"}, {Key: "k-new", Transfer: "t-new"}})
+	// A backfill may be dated today (fixedNow is 2026-06-10 in China), never later.
+	for _, c := range []struct {
+		date string
+		ok   bool
+	}{{"2026-06-10", true}, {"2026-06-11", false}, {"2027-03-01", false}} {
+		fb := []byte(strings.Replace(string(gatewaytest.CrossingCheck("t-"+c.date)), `"id"`, `"date":"`+c.date+`","backfill":true,"id"`, 1))
+		_, _, _, err := g.Check(context.Background(), gateway.Actor{Role: store.RoleAdmin, Name: "ops"}, "k-"+c.date, fb)
+		if c.ok && err != nil {
+			t.Errorf("backfill dated %s (today): %v", c.date, err)
+		}
+		var ge *gateway.Error
+		if !c.ok && (!errors.As(err, &ge) || ge.Code != gateway.CodeInvalid || !strings.Contains(strings.Join(ge.Details, " "), "after today")) {
+			t.Errorf("backfill dated %s: %v, want refused as after today", c.date, err)
+		}
+	}
+	gatewaytest.Verify(t, st, nil, []gatewaytest.Sent{{Key: "k-old", Transfer: "t-old"}, {Key: "k-new", Transfer: "t-new"}, {Key: "k-2026-06-10", Transfer: "t-2026-06-10"}})
 }
 
 // TestCheck_ConditionsOnLeavingDenyEvenExemptTransfers: a transfer exempt
@@ -528,5 +544,49 @@ assets:
 		if got := strings.Join(resp.DenyReasons, " | "); c.reason != "" && !strings.Contains(got, c.reason) {
 			t.Errorf("%s: reasons %q, want one naming %q", c.asset, got, c.reason)
 		}
+	}
+}
+
+// TestCheck_AuditEntryHoldsNoRawIdentifier: identifiers in any field a client
+// chose (transfer id, processor, assets, recipient, purpose, deny reasons)
+// reach the append-only log only as pseudonyms, a VIN with a wrong check
+// digit included.
+func TestCheck_AuditEntryHoldsNoRawIdentifier(t *testing.T) {
+	g, st := setup(t, gateway.Options{})
+	raw := []string{"LSVAU218XN2183294", "LSVAU218XN2183295", "13812345678", "13912345678", "11010519491231002X"}
+	body := `{"id": "export-LSVAU218XN2183294", "processor": "13812345678", "assets": ["11010519491231002X"],
+		"recipient": {"name": "Zhang San 13912345678", "country": "DE"}, "purpose": "fleet LSVAU218XN2183295 check",
+		"individuals": 1, "sensitive_individuals": 0}`
+	resp, _, _, gerr := check(t, g, "leak-1", []byte(body))
+	if gerr != nil {
+		t.Fatal(gerr)
+	}
+	if resp.Decision != "deny" {
+		t.Fatalf("decision %s, want deny (unknown processor and asset)", resp.Decision)
+	}
+	var last []byte
+	err := st.View(context.Background(), func(tx store.ReadTx) error {
+		n, err := tx.LogSize(context.Background())
+		if err != nil {
+			return err
+		}
+		return tx.Entries(context.Background(), n-1, n, func(e audit.StoredEntry) error {
+			last = e.Data
+			return nil
+		})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(last), "transfer.check") {
+		t.Fatalf("last entry is not the check: %s", last)
+	}
+	for _, r := range raw {
+		if strings.Contains(string(last), r) {
+			t.Errorf("the audit entry holds %s in clear:\n%s", r, last)
+		}
+	}
+	if !strings.Contains(string(last), "export-") || !strings.Contains(string(last), "Zhang San") {
+		t.Errorf("the text around the identifiers should stay readable:\n%s", last)
 	}
 }

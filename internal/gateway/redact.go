@@ -19,11 +19,9 @@ func (r *redactor) add(kind string, v []byte) {
 	r.found = append(r.found, [2]string{string(v), r.p.Hash(kind, string(v))})
 }
 
-func (r *redactor) FoundVIN(v []byte, st detect.VINStatus) {
-	if st != detect.VINInvalid {
-		r.add("vin", v)
-	}
-}
+// FoundVIN pseudonymises VINs whatever their check digit: a VIN with a
+// typo still identifies a vehicle, and the log cannot be corrected later.
+func (r *redactor) FoundVIN(v []byte, st detect.VINStatus) { r.add("vin", v) }
 func (r *redactor) FoundPlate(key []byte, kind detect.PlateKind) {
 	r.add("plate", key)
 	// Apps write plates with a middle dot after the issuing letter (浙A·D82G6):
