@@ -366,6 +366,12 @@ func TestHeaderHint(t *testing.T) {
 		"user_id": HintPerson, "driver_id": HintPerson, "IMEI": HintDevice, "device_id": HintDevice,
 		"vehicle_id": HintVehicle, "osm_way_id": HintID, "id": HintID, "speed": HintNone,
 		"VEHICLE_SPEED ()": HintNone, "站点名称": HintNone, "": HintNone, "身份证号": HintCNID, "手机号": HintPhone,
+		// Coordinate words as tokens anywhere in the name.
+		"center_lon": HintLon, "center_lat": HintLat, "centroid_lng": HintLon, "pickup_lat": HintLat,
+		"location_lat": HintLat, "lat_gcj02": HintLat, "pickupLatitude": HintLat, "GPSLon": HintLon,
+		"GPS纬度": HintLat, "终点经度": HintLon, "y": HintLat, "x": HintLon, "wd": HintLat, "jd": HintLon,
+		"gps_long": HintLon, "long_term_trim": HintNone, "lat_lng": HintNone, "latency_ms": HintNone,
+		"lat_err": HintNone, "is_long": HintNone, "platform": HintNone, "startlat": HintLat,
 	}
 	for h, want := range cases {
 		if got := HeaderHint(h); got != want {
@@ -410,5 +416,34 @@ func TestRepeated_MatchesDefinition(t *testing.T) {
 		if repeated(v[:]) != naiveRepeated(v[:]) {
 			t.Fatalf("%s: repeated %v, definition %v", v, repeated(v[:]), naiveRepeated(v[:]))
 		}
+	}
+}
+
+// Coordinate headers: exact names, tokens with a stem to pair them, weak
+// names; and the coordinate system a header names.
+func TestCoordHeader(t *testing.T) {
+	cases := []struct {
+		h     string
+		hint  Hint
+		stem  string
+		exact bool
+	}{
+		{"lat", HintLat, "", true}, {"Longitude", HintLon, "", true}, {"纬度", HintLat, "", true},
+		{"pickup_lat", HintLat, "pickup", false}, {"pickup_lon", HintLon, "pickup", false},
+		{"dropoffLatitude", HintLat, "dropoff", false}, {"center_lon", HintLon, "center", false},
+		{"lat_gcj02", HintLat, "gcj02", false}, {"lat1", HintLat, "1", false}, {"lng1", HintLon, "1", false},
+		{"GPS纬度", HintLat, "gps", false}, {"y", HintLat, "", false}, {"speed", HintNone, "", false},
+	}
+	for _, c := range cases {
+		h, stem, exact := CoordHeader(c.h)
+		if h != c.hint || stem != c.stem || exact != c.exact {
+			t.Errorf("CoordHeader(%q) = %v %q %v, want %v %q %v", c.h, h, stem, exact, c.hint, c.stem, c.exact)
+		}
+	}
+	if HeaderCRS("lat_gcj02") != "gcj02" || HeaderCRS("bd09_lng") != "bd09" || HeaderCRS("lat") != "" {
+		t.Error("HeaderCRS")
+	}
+	if got := strings.Join(HeaderTokens("pickupLat_GPSTime 2"), ","); got != "pickup,lat,gps,time,2" {
+		t.Errorf("tokens %s", got)
 	}
 }

@@ -91,10 +91,11 @@ func HeaderHint(h string) Hint {
 		return HintVIN
 	case strings.HasSuffix(n, "time") || strings.HasSuffix(n, "timestamp") || strings.HasSuffix(n, "时间"):
 		return HintTime
-	case strings.HasSuffix(n, "latitude") || strings.HasSuffix(n, "lat") && len(n) <= 8:
-		return HintLat
-	case strings.HasSuffix(n, "longitude") || (strings.HasSuffix(n, "lng") || strings.HasSuffix(n, "lon")) && len(n) <= 8:
-		return HintLon
+	}
+	if c, _, _ := CoordHeader(h); c != HintNone {
+		return c
+	}
+	switch {
 	case strings.HasSuffix(n, "plate") || strings.HasSuffix(n, "plateno") || strings.Contains(n, "车牌"):
 		return HintPlate
 	case strings.HasSuffix(n, "phone") || strings.HasSuffix(n, "mobile") || strings.Contains(n, "手机"):
@@ -111,4 +112,175 @@ func HeaderHint(h string) Hint {
 		return HintID
 	}
 	return HintNone
+}
+
+// Coordinate words: anywhere in a header as a token (pickup_lat, centerLon,
+// lat_gcj02, GPS纬度), or only as the last token ("long": gps_long, not
+// long_term), or only as the whole header (y, x, wd, jd: weak names).
+var (
+	latTokens     = map[string]bool{"lat": true, "latitude": true, "weidu": true}
+	lonTokens     = map[string]bool{"lon": true, "lng": true, "longitude": true, "jingdu": true}
+	lonLastTokens = map[string]bool{"long": true}
+	weakNames     = map[string]Hint{"y": HintLat, "x": HintLon, "wd": HintLat, "jd": HintLon}
+)
+
+// HeaderTokens splits a header into lower-case tokens at separators
+// (anything but ASCII letters and digits), camelCase humps and
+// letter-digit boundaries: "pickupLat_gcj02" -> pickup, lat, gcj, 02.
+// Non-ASCII runs (CJK) are kept as tokens of their own.
+func HeaderTokens(h string) []string {
+	h = strings.TrimPrefix(strings.TrimSpace(h), "\ufeff")
+	var out []string
+	var cur []rune
+	kind := 0 // 0 separator, 1 lower, 2 upper, 3 digit, 4 other letter (CJK)
+	flush := func() {
+		if len(cur) > 0 {
+			out = append(out, strings.ToLower(string(cur)))
+			cur = cur[:0]
+		}
+	}
+	for _, r := range h {
+		k := 0
+		switch {
+		case r >= 'a' && r <= 'z':
+			k = 1
+		case r >= 'A' && r <= 'Z':
+			k = 2
+		case r >= '0' && r <= '9':
+			k = 3
+		case r >= 0x80 && unicode.IsLetter(r):
+			k = 4
+		}
+		switch {
+		case k == 0:
+			flush()
+		case kind == 0:
+		case k == 3 || kind == 3 || k == 4 || kind == 4:
+			if k != kind {
+				flush()
+			}
+		case kind == 1 && k == 2:
+			flush() // camelCase hump
+		case kind == 2 && k == 1 && len(cur) > 1:
+			// "GPSLat": the last capital starts the next word.
+			last := cur[len(cur)-1]
+			cur = cur[:len(cur)-1]
+			flush()
+			cur = append(cur, last)
+		}
+		if k != 0 {
+			cur = append(cur, r)
+		}
+		kind = k
+	}
+	flush()
+	return out
+}
+
+// qualifiers that make a coordinate-named column something else: an error,
+// a precision, a count or a flag about the coordinate (lat_err, is_long).
+var notCoordTokens = map[string]bool{
+	"err": true, "error": true, "accuracy": true, "acc": true, "precision": true, "prec": true, "std": true,
+	"sigma": true, "var": true, "variance": true, "diff": true, "delta": true, "offset": true, "rate": true,
+	"speed": true, "vel": true, "velocity": true, "dir": true, "direction": true, "count": true, "cnt": true,
+	"num": true, "flag": true, "valid": true, "is": true, "has": true, "ref": true, "hemisphere": true,
+	"type": true, "unit": true, "dop": true, "hdop": true, "bin": true, "bucket": true, "idx": true,
+	"index": true, "zone": true, "grid": true, "cell": true, "tile": true, "span": true, "range": true,
+	"res": true, "resolution": true, "id": true, "code": true, "name": true, "text": true, "str": true, "desc": true,
+}
+
+// CoordHeader says whether a header names a latitude or longitude column.
+// exact: a name that says nothing else (lat, latitude, 纬度, gps_lat ...);
+// otherwise the coordinate word is one token among others or a weak name,
+// and the caller should see coordinate-like values before taking the
+// column. stem is the header without its coordinate word (normalised), so
+// that pickup_lat pairs with pickup_lon and center_lat with center_lon. A
+// header naming both (lat_lng) is neither.
+func CoordHeader(h string) (hint Hint, stem string, exact bool) {
+	n := NormalizeHeader(h)
+	if n == "" {
+		return HintNone, "", false
+	}
+	if v, ok := headerExact[n]; ok {
+		if v == HintLat || v == HintLon {
+			return v, "", true
+		}
+		return HintNone, "", false
+	}
+	if v, ok := weakNames[n]; ok {
+		return v, "", false
+	}
+	// Chinese: 纬度 / 经度 anywhere (GPS纬度, 纬度(度)).
+	hasLat, hasLon := strings.Contains(n, "纬度"), strings.Contains(n, "经度")
+	if hasLat != hasLon {
+		if hasLat {
+			return HintLat, strings.Replace(n, "纬度", "", 1), false
+		}
+		return HintLon, strings.Replace(n, "经度", "", 1), false
+	}
+	if hasLat {
+		return HintNone, "", false
+	}
+	if i := strings.IndexAny(h, "(（["); i > 0 {
+		h = h[:i]
+	}
+	toks := HeaderTokens(h)
+	found := HintNone
+	at := -1
+	for i, t := range toks {
+		var k Hint
+		switch {
+		case latTokens[t]:
+			k = HintLat
+		case lonTokens[t], lonLastTokens[t] && i == len(toks)-1 && i > 0:
+			k = HintLon
+		default:
+			continue
+		}
+		if found != HintNone && found != k {
+			return HintNone, "", false // lat_lng: a pair in one column
+		}
+		found, at = k, i
+	}
+	for _, t := range toks {
+		if notCoordTokens[t] {
+			return HintNone, "", false
+		}
+	}
+	if found != HintNone {
+		var b strings.Builder
+		for i, t := range toks {
+			if i != at {
+				b.WriteString(t)
+			}
+		}
+		return found, b.String(), false
+	}
+	// Glued words without separators (startlat, pickuplatitude).
+	switch {
+	case strings.HasSuffix(n, "latitude"):
+		return HintLat, strings.TrimSuffix(n, "latitude"), false
+	case strings.HasSuffix(n, "longitude"):
+		return HintLon, strings.TrimSuffix(n, "longitude"), false
+	case strings.HasSuffix(n, "lat") && len(n) <= 8 && n != "flat":
+		return HintLat, strings.TrimSuffix(n, "lat"), false
+	case (strings.HasSuffix(n, "lng") || strings.HasSuffix(n, "lon")) && len(n) <= 8:
+		return HintLon, n[:len(n)-3], false
+	}
+	return HintNone, "", false
+}
+
+// HeaderCRS is the coordinate system a header names (lat_gcj02, bd09_lng),
+// or "".
+func HeaderCRS(h string) string {
+	n := NormalizeHeader(h)
+	switch {
+	case strings.Contains(n, "gcj02") || strings.Contains(n, "gcj"):
+		return "gcj02"
+	case strings.Contains(n, "bd09"):
+		return "bd09"
+	case strings.Contains(n, "wgs84"):
+		return "wgs84"
+	}
+	return ""
 }

@@ -83,7 +83,22 @@ func ScanText(b []byte, opt TextOptions, sink Sink) {
 					continue
 				}
 			}
-			if !dotted {
+			switch {
+			case opt.Times && (len(tok) == 10 || len(tok) == 13) && isDigit(c) && !dotted && timeKeyBefore(b, i):
+				// ts=1717000000000, "time": 1717000000: an epoch, not a phone.
+				if ms, _, ok := Epoch(tok); ok {
+					sink.FoundTime(ms, true)
+					i = j
+					continue
+				}
+				classifyToken(tok, opt, sink, b, j)
+			case len(tok) >= 18 && indexByte(tok, '_') >= 0:
+				// Underscores join words in file names and log keys
+				// (LRW3E7EB6RC101571_20240501.log): a VIN or resident ID
+				// number between them is still one. Phone numbers keep the
+				// stricter rule (a digit run joined by _ is an id).
+				underscoreParts(tok, prev == '.', dotted && prev != '.', sink)
+			case !dotted:
 				classifyToken(tok, opt, sink, b, j)
 			}
 			i = j
@@ -272,4 +287,90 @@ func equalFold(b []byte, w string) bool {
 		}
 	}
 	return true
+}
+
+// underscoreParts looks for VINs and resident ID numbers among the
+// _-separated parts of a token. dotFirst / dotLast: the token's first or
+// last part touches a decimal point (part of a number).
+func underscoreParts(tok []byte, dotFirst, dotLast bool, sink Sink) {
+	start := 0
+	for k := 0; k <= len(tok); k++ {
+		if k < len(tok) && tok[k] != '_' {
+			continue
+		}
+		part := tok[start:k]
+		first, last := start == 0, k == len(tok)
+		start = k + 1
+		if (first && dotFirst) || (last && dotLast) {
+			continue
+		}
+		switch len(part) {
+		case 17:
+			if looksVIN(part) {
+				sink.FoundVIN(part, CheckVIN(part))
+			}
+		case 18:
+			if AllDigitsN(part, 17) && (isDigit(part[17]) || part[17] == 'X' || part[17] == 'x') {
+				sink.FoundCNID(part, CheckCNID(part))
+			}
+		}
+	}
+}
+
+// timeKeyBefore reports whether the number at b[i:] follows a time key and
+// '=' or ':' (ts=, time:, "eventTime": , 时间=): then a 10- or 13-digit
+// number there is an epoch.
+func timeKeyBefore(b []byte, i int) bool {
+	k := i - 1
+	for k >= 0 && (b[k] == ' ' || b[k] == '"' || b[k] == '\'') {
+		k--
+	}
+	switch {
+	case k >= 0 && (b[k] == '=' || b[k] == ':'):
+		k--
+	case k >= 2 && string(b[k-2:k+1]) == "：":
+		k -= 3
+	default:
+		return false
+	}
+	for k >= 0 && (b[k] == ' ' || b[k] == '"' || b[k] == '\'') {
+		k--
+	}
+	end := k + 1
+	if end >= len("时间") && (string(b[end-len("时间"):end]) == "时间" || (end >= len("时间戳") && string(b[end-len("时间戳"):end]) == "时间戳")) {
+		return true
+	}
+	for k >= 0 && (isASCIIAlnum(b[k]) || b[k] == '_' || b[k] == '-' || b[k] == '.') {
+		k--
+	}
+	return timeKey(b[k+1 : end])
+}
+
+// timeKey: the key's last word (after _ - . or a camelCase hump) is ts,
+// time, timestamp, epoch, date or datetime; or the whole key is t or utc.
+func timeKey(key []byte) bool {
+	if len(key) == 0 {
+		return false
+	}
+	start := 0
+	for i := len(key) - 1; i > 0; i-- {
+		c := key[i]
+		if c == '_' || c == '-' || c == '.' {
+			start = i + 1
+			break
+		}
+		if c >= 'A' && c <= 'Z' && key[i-1] >= 'a' && key[i-1] <= 'z' {
+			start = i
+			break
+		}
+	}
+	last := key[start:]
+	switch {
+	case equalFold(last, "ts"), equalFold(last, "time"), equalFold(last, "timestamp"), equalFold(last, "epoch"),
+		equalFold(last, "date"), equalFold(last, "datetime"), equalFold(last, "unixtime"):
+		return true
+	case start == 0 && (equalFold(last, "t") || equalFold(last, "utc")):
+		return true
+	}
+	return false
 }

@@ -50,7 +50,15 @@ func TestScanText(t *testing.T) {
 		{"call 138 1234 5678", all, "phone:13812345678:true"},
 		{"call 138-1234-5678.", all, "phone:13812345678:true"},
 		{"tel:+8613812345678", all, "phone:13812345678:true"},
-		{"ts=1477955400123", all, ""}, // 13-digit ms timestamp: not a phone
+		{"ts=1477955400123", all, "t:1477955400123:true"}, // 13-digit ms timestamp: a time, not a phone
+		{"ts=1477955400123", TextOptions{}, ""},
+		{"x 1477955400123 y", all, ""},
+		{`{"eventTime": 1717000000, "counts=1717000001"}`, all, "t:1717000000000:true"},
+		{"时间=1717000000123 order", all, "t:1717000000123:true"},
+		{"LRW3E7EB6RC101571_20240501.log", all, "vin:LRW3E7EB6RC101571:valid"},
+		{"trip_LRW3E7EB6RC101571_end id_11010519491231002X", all, "vin:LRW3E7EB6RC101571:valid id:11010519491231002X:true"},
+		{"xLRW3E7EB6RC101571_1", all, ""},
+		{"1.5_LRW3E7EB6RC101571", all, "vin:LRW3E7EB6RC101571:valid"},
 		{"a3f13812345678b", all, ""},  // inside a hex token
 		{"id_13812345678", all, ""},   // underscore joins tokens
 		{"v=1.13812345678", all, ""},  // decimal fraction
