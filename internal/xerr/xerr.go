@@ -48,10 +48,13 @@ func WithHint(err error, hint string) error {
 	if errors.As(err, &e) {
 		return &Error{Err: err, Code: e.Code, Hint: hint}
 	}
-	return &Error{Err: err, Code: 1, Hint: hint}
+	return &Error{Err: err, Code: ExitBadInput, Hint: hint}
 }
 
-// ExitCode returns the exit status for err: 0 for nil, the carried code, else 1.
+// ExitCode returns the exit status for err: 0 for nil, the carried code,
+// else 2. Status 1 is kept for a check that ran and failed (--fail-on, a log
+// that does not verify), which is only ever set explicitly: a CI job must
+// never read a database or I/O failure as "the check failed", nor as a pass.
 func ExitCode(err error) int {
 	if err == nil {
 		return ExitOK
@@ -60,7 +63,7 @@ func ExitCode(err error) int {
 	if errors.As(err, &e) {
 		return e.Code
 	}
-	return 1
+	return ExitBadInput
 }
 
 // HintOf returns the first hint attached to err, if any.

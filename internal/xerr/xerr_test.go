@@ -12,7 +12,8 @@ func TestExitCodes(t *testing.T) {
 		err  error
 		code int
 	}{
-		{nil, 0}, {base, 1}, {BadInput(base), 2}, {fmt.Errorf("wrapped: %w", BadInput(base)), 2},
+		// An uncoded failure is never 1: that status means a check ran and failed.
+		{nil, 0}, {base, 2}, {WithHint(base, "h"), 2}, {BadInput(base), 2}, {fmt.Errorf("wrapped: %w", BadInput(base)), 2},
 		{CheckFailed(base), 1}, {BadInputf("n %d", 1), 2}, {WithHint(BadInput(base), "h"), 2},
 	}
 	for _, c := range cases {
