@@ -211,11 +211,11 @@ func (st *batchState) preload(ctx context.Context, tx store.Tx, c *compiled, bat
 func (g *Gateway) decideOne(ctx context.Context, tx store.Tx, c *compiled, pseudo *audit.Pseudonymizer, st *batchState, p *pending, lookup bool) (outcome, error) {
 	// A retry with the same key gets the first answer; another body is refused.
 	if a, ok := st.keys[p.key]; ok {
-		return replayOf(a.hash, a.raw, p.hash), nil
+		return g.logged(ctx, tx, pseudo, p, replayOf(a.hash, a.raw, p.hash))
 	}
 	if lookup {
 		if rec, err := tx.Idempotency(ctx, p.key); err == nil {
-			return replayOf(rec.RequestHash, rec.Response, p.hash), nil
+			return g.logged(ctx, tx, pseudo, p, replayOf(rec.RequestHash, rec.Response, p.hash))
 		} else if !errors.Is(err, store.ErrNotFound) {
 			return outcome{}, err
 		}
@@ -223,11 +223,11 @@ func (g *Gateway) decideOne(ctx context.Context, tx store.Tx, c *compiled, pseud
 	// A transfer id is allowed at most once; a denied one may be checked
 	// again (under a new key), e.g. after an approval was added.
 	if m, ok := st.allowed[p.req.ID]; ok {
-		return outcome{err: transferExists(p.req.ID, m)}, nil
+		return g.logged(ctx, tx, pseudo, p, outcome{err: transferExists(p.req.ID, m)})
 	}
 	if lookup {
 		if rec, err := tx.Idempotency(ctx, markerKey(p.req.ID)); err == nil {
-			return outcome{err: transferExists(p.req.ID, rec.Response)}, nil
+			return g.logged(ctx, tx, pseudo, p, outcome{err: transferExists(p.req.ID, rec.Response)})
 		} else if !errors.Is(err, store.ErrNotFound) {
 			return outcome{}, err
 		}
@@ -314,7 +314,7 @@ func (g *Gateway) decideOne(ctx context.Context, tx store.Tx, c *compiled, pseud
 			st.addUsage[d.Approval] += n
 		}
 	}
-	entryBody, err := json.Marshal(newAuditBody(pseudo, p, resp, counted))
+	entryBody, err := json.Marshal(newAuditBody(pseudo, g.packRefs, p, resp, counted))
 	if err != nil {
 		return outcome{}, err
 	}
@@ -352,6 +352,24 @@ func (g *Gateway) decideOne(ctx context.Context, tx store.Tx, c *compiled, pseud
 		st.allowed[t.ID] = m
 	}
 	return outcome{resp: resp, raw: raw}, nil
+}
+
+// logged records a check refused inside its batch (a reused key, a
+// transfer id already allowed) as a check.refused entry of the same
+// transaction; a replay of the first answer is no refusal and is not logged.
+func (g *Gateway) logged(ctx context.Context, tx store.Tx, ps *audit.Pseudonymizer, p *pending, o outcome) (outcome, error) {
+	var e *Error
+	if !errors.As(o.err, &e) {
+		return o, nil
+	}
+	eb, err := json.Marshal(newRefusal(ps, p.key, p.hash, p.req, e.Code))
+	if err != nil {
+		return outcome{}, err
+	}
+	if _, err := tx.AppendAudit(ctx, audit.Entry{Time: p.now, Kind: "check.refused", Actor: p.actor.String(), Body: eb}); err != nil {
+		return outcome{}, err
+	}
+	return o, nil
 }
 
 // summary is the part of an answer a check record keeps: the same fields as
@@ -432,6 +450,7 @@ type auditBody struct {
 	Individuals          *int64          `json:"individuals,omitempty"`
 	InventoryVersion     int64           `json:"inventory_version"`
 	Mechanism            string          `json:"mechanism"`
+	Packs                []string        `json:"packs"`
 	Processor            string          `json:"processor"`
 	Purpose              string          `json:"purpose,omitempty"`
 	Recipient            model.Recipient `json:"recipient"`
@@ -440,7 +459,7 @@ type auditBody struct {
 	Transfer             string          `json:"transfer"`
 }
 
-func newAuditBody(ps *audit.Pseudonymizer, p *pending, resp *Response, counted bool) *auditBody {
+func newAuditBody(ps *audit.Pseudonymizer, packs []string, p *pending, resp *Response, counted bool) *auditBody {
 	req := p.req
 	// Every field a client chose goes through the redactor, not only the
 	// free text: the log is append-only for 3 years, so a VIN used as a
@@ -457,7 +476,7 @@ func newAuditBody(ps *audit.Pseudonymizer, p *pending, resp *Response, counted b
 		Recipient: rcpt, Decision: resp.Decision, Mechanism: resp.Mechanism, Coverage: resp.Coverage.Status,
 		Counted: counted, InventoryVersion: resp.InventoryVersion, IdempotencyKey: ps.Hash("idempotency_key", p.key),
 		RequestSHA256: hex.EncodeToString(p.hash), Individuals: req.Individuals, SensitiveIndividuals: req.SensitiveIndividuals,
-		Exemption: resp.Exemption, Approval: resp.Coverage.Approval, Backfill: req.Backfill}
+		Exemption: resp.Exemption, Approval: resp.Coverage.Approval, Backfill: req.Backfill, Packs: packs}
 	if req.Purpose != "" {
 		b.Purpose = redact(ps, req.Purpose)
 	}

@@ -3,6 +3,8 @@ package gateway
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -72,6 +74,9 @@ type Gateway struct {
 	now   func() time.Time
 	log   *slog.Logger
 	opt   Options
+	// packRefs name the rule packs decisions are made under (id@version#
+	// digest); every check entry in the log carries them.
+	packRefs []string
 
 	queue    chan *pending
 	qmu      sync.RWMutex
@@ -91,6 +96,7 @@ type Gateway struct {
 	invVer  prometheus.Gauge
 	batchSz prometheus.Histogram
 	reruns  *prometheus.CounterVec
+	refused *prometheus.CounterVec
 }
 
 // New starts a gateway over st.
@@ -118,9 +124,13 @@ func New(st store.Store, opt Options) (*Gateway, error) {
 	}
 	g := &Gateway{st: st, group: store.NewGroup(st, store.GroupOptions{MaxBatch: opt.Group.MaxBatch}), set: opt.Set, cal: opt.Calendar,
 		now: opt.Now, log: opt.Logger, opt: opt, queue: make(chan *pending, opt.Group.QueueSize), loopDone: make(chan struct{})}
+	for _, l := range opt.Set.Packs {
+		g.packRefs = append(g.packRefs, l.Ref())
+	}
 	g.checks = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "xborder_checks_total", Help: "Transfer checks by decision (allow, deny, error)."}, []string{"decision"})
 	g.latency = prometheus.NewHistogram(prometheus.HistogramOpts{Name: "xborder_check_duration_seconds", Help: "Time to answer a check, including the durable commit.",
 		Buckets: []float64{.0005, .001, .002, .005, .01, .02, .05, .1, .25, .5, 1, 2.5}})
+	g.refused = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "xborder_checks_refused_total", Help: "Check requests refused before a decision, by error code (each one logged as check.refused)."}, []string{"code"})
 	g.logSize = prometheus.NewGauge(prometheus.GaugeOpts{Name: "xborder_audit_log_size", Help: "Entries in the audit log."})
 	g.invVer = prometheus.NewGauge(prometheus.GaugeOpts{Name: "xborder_inventory_version", Help: "Version of the inventory the gateway decides with."})
 	g.batchSz = prometheus.NewHistogram(prometheus.HistogramOpts{Name: "xborder_check_batch_size", Help: "Checks sharing one durable commit.",
@@ -130,7 +140,7 @@ func New(st store.Store, opt Options) (*Gateway, error) {
 	depth := prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "xborder_commit_queue_depth", Help: "Checks waiting for or inside the current batch commit, plus other writes waiting for the shared committer."},
 		func() float64 { return float64(g.depth.Load() + g.group.QueueDepth()) })
 	if opt.Registry != nil {
-		for _, c := range []prometheus.Collector{g.checks, g.latency, g.logSize, g.invVer, g.batchSz, g.reruns, depth} {
+		for _, c := range []prometheus.Collector{g.checks, g.latency, g.logSize, g.invVer, g.batchSz, g.reruns, g.refused, depth} {
 			if err := opt.Registry.Register(c); err != nil {
 				g.group.Close()
 				return nil, fmt.Errorf("gateway: register metrics: %w", err)
@@ -243,34 +253,20 @@ func (g *Gateway) Check(ctx context.Context, actor Actor, key string, body []byt
 }
 
 func (g *Gateway) check(ctx context.Context, actor Actor, key string, body []byte) outcome {
-	if err := validKey(key); err != nil {
-		return outcome{err: err}
-	}
-	req, err := Parse(body)
-	if err != nil {
-		return outcome{err: err}
-	}
-	if req.Backfill && actor.Role != store.RoleAdmin {
-		return outcome{err: &Error{Code: CodeForbidden, Message: "only an admin may record a backfill"}}
-	}
-	if actor.Role == store.RoleAuditor {
-		return outcome{err: &Error{Code: CodeForbidden, Message: "the auditor role is read-only"}}
-	}
 	now := g.now()
-	if req.Backfill {
-		// A backfill records a transfer that already happened: a future date
-		// would spend next year's volume today.
-		if d, _ := model.ParseDate(req.Date); d > model.DateOf(now) {
-			return outcome{err: invalid([]string{fmt.Sprintf("date: %s is after today (%s, China time): a backfill records a past transfer", req.Date, model.DateOf(now))})}
-		}
-	}
-	if req.Exemption != "" {
-		if exists, claimable := g.set.Claimable(req.Exemption); !exists || !claimable {
-			return outcome{err: invalid([]string{fmt.Sprintf("exemption: %q is not an exemption that may be claimed under the loaded packs", req.Exemption)})}
-		}
+	req, err := g.admit(actor, key, body, now)
+	if err != nil {
+		// A refused attempt is a security event: it goes into the log too
+		// (not its body, which may hold anything: only its digest).
+		g.logRefusal(ctx, actor, key, body, req, err, now)
+		return outcome{err: err}
 	}
 	p := &pending{actor: actor, key: key, req: req, hash: req.Hash(), now: now, done: make(chan outcome, 1)}
 	o := g.submit(ctx, p)
+	// Counted here, once per answer, not in the batch (which may run twice).
+	if e := (*Error)(nil); errors.As(o.err, &e) && (e.Code == CodeTransferExists || e.Code == CodeIdempotencyReuse) {
+		g.refused.WithLabelValues(e.Code).Inc()
+	}
 	if o.err == nil && o.replay {
 		o.resp = &Response{}
 		if err := json.Unmarshal(o.raw, o.resp); err != nil {
@@ -278,6 +274,84 @@ func (g *Gateway) check(ctx context.Context, actor Actor, key string, body []byt
 		}
 	}
 	return o
+}
+
+// admit validates a check before it is queued: the key, the body, the
+// actor's right to it.
+func (g *Gateway) admit(actor Actor, key string, body []byte, now time.Time) (*Request, *Error) {
+	if err := validKey(key); err != nil {
+		return nil, err.(*Error)
+	}
+	req, err := Parse(body)
+	if err != nil {
+		var ge *Error
+		if errors.As(err, &ge) {
+			return nil, ge
+		}
+		return nil, invalid([]string{err.Error()})
+	}
+	if req.Backfill && actor.Role != store.RoleAdmin {
+		return req, &Error{Code: CodeForbidden, Message: "only an admin may record a backfill"}
+	}
+	if actor.Role == store.RoleAuditor {
+		return req, &Error{Code: CodeForbidden, Message: "the auditor role is read-only"}
+	}
+	if req.Backfill {
+		// A backfill records a transfer that already happened: a future date
+		// would spend next year's volume today.
+		if d, _ := model.ParseDate(req.Date); d > model.DateOf(now) {
+			return req, invalid([]string{fmt.Sprintf("date: %s is after today (%s, China time): a backfill records a past transfer", req.Date, model.DateOf(now))})
+		}
+	}
+	if req.Exemption != "" {
+		if exists, claimable := g.set.Claimable(req.Exemption); !exists || !claimable {
+			return req, invalid([]string{fmt.Sprintf("exemption: %q is not an exemption that may be claimed under the loaded packs", req.Exemption)})
+		}
+	}
+	return req, nil
+}
+
+// refusalBody is what the log keeps of a refused check attempt.
+type refusalBody struct {
+	Code           string `json:"code"`
+	IdempotencyKey string `json:"idempotency_key,omitempty"`
+	Processor      string `json:"processor,omitempty"`
+	RequestSHA256  string `json:"request_sha256"`
+	Transfer       string `json:"transfer,omitempty"`
+}
+
+func newRefusal(ps *audit.Pseudonymizer, key string, hash []byte, req *Request, code string) refusalBody {
+	b := refusalBody{Code: code, RequestSHA256: hex.EncodeToString(hash)}
+	if key != "" {
+		b.IdempotencyKey = ps.Hash("idempotency_key", key)
+	}
+	if req != nil {
+		b.Transfer, b.Processor = redact(ps, req.ID), redact(ps, req.Processor)
+	}
+	return b
+}
+
+// logRefusal records a check refused before it was queued. It shares the
+// group committer (and its backpressure) with the checks; if the log cannot
+// take it the refusal is still answered, and the failure is logged.
+func (g *Gateway) logRefusal(ctx context.Context, actor Actor, key string, body []byte, req *Request, e *Error, now time.Time) {
+	g.refused.WithLabelValues(e.Code).Inc()
+	h := sha256.Sum256(body)
+	err := g.group.Do(ctx, func(tx store.Tx) error {
+		ps, err := g.pseudonymizer(ctx, tx)
+		if err != nil {
+			return err
+		}
+		eb, err := json.Marshal(newRefusal(ps, key, h[:], req, e.Code))
+		if err != nil {
+			return err
+		}
+		_, err = tx.AppendAudit(ctx, audit.Entry{Time: now, Kind: "check.refused", Actor: actor.String(), Body: eb})
+		return err
+	})
+	if err != nil {
+		g.log.Warn("refused check not logged", "code", e.Code, "err", err)
+	}
 }
 
 var errOverloaded = &Error{Code: CodeOverloaded, Message: "the service is overloaded and did not record this check: retry with the same Idempotency-Key"}

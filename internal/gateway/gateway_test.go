@@ -586,7 +586,70 @@ func TestCheck_AuditEntryHoldsNoRawIdentifier(t *testing.T) {
 			t.Errorf("the audit entry holds %s in clear:\n%s", r, last)
 		}
 	}
+	if !strings.Contains(string(last), `"packs":["guidelines-2026@`) {
+		t.Errorf("the entry does not name the rule packs the decision was made under:\n%s", last)
+	}
 	if !strings.Contains(string(last), "export-") || !strings.Contains(string(last), "Zhang San") {
 		t.Errorf("the text around the identifiers should stay readable:\n%s", last)
+	}
+}
+
+// TestCheck_RefusalsAreLogged: an attempt refused before a decision (bad
+// body, a backfill by a non-admin) or inside its batch (a transfer id
+// already allowed, a reused key) leaves a check.refused entry naming its code
+// and the body's digest, never the body.
+func TestCheck_RefusalsAreLogged(t *testing.T) {
+	g, st := setup(t, gateway.Options{})
+	lastEntry := func() string {
+		t.Helper()
+		var last []byte
+		err := st.View(context.Background(), func(tx store.ReadTx) error {
+			n, err := tx.LogSize(context.Background())
+			if err != nil {
+				return err
+			}
+			return tx.Entries(context.Background(), n-1, n, func(e audit.StoredEntry) error { last = e.Data; return nil })
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(last)
+	}
+	if _, _, _, gerr := check(t, g, "k-1", gatewaytest.CappedCheck("t-1")); gerr != nil {
+		t.Fatal(gerr)
+	}
+	backfill := []byte(strings.Replace(string(gatewaytest.CappedCheck("t-2")), `"id"`, `"date":"2026-01-05","backfill":true,"id"`, 1))
+	for _, c := range []struct {
+		name, key string
+		body      []byte
+		code      string
+	}{
+		{"bad body", "k-bad", []byte(`{"id": "t-9", "purpose": "13812345678", "nope": 1}`), gateway.CodeInvalid},
+		{"backfill by an engineer", "k-bf", backfill, gateway.CodeForbidden},
+		{"transfer id taken", "k-again", gatewaytest.CappedCheck("t-1"), gateway.CodeTransferExists},
+		{"key reused", "k-1", gatewaytest.CappedCheck("t-3"), gateway.CodeIdempotencyReuse},
+	} {
+		_, _, _, gerr := check(t, g, c.key, c.body)
+		if gerr == nil || gerr.Code != c.code {
+			t.Fatalf("%s: %v, want %s", c.name, gerr, c.code)
+		}
+		e := lastEntry()
+		if !strings.Contains(e, "kind check.refused\n") || !strings.Contains(e, `"code":"`+c.code+`"`) || !strings.Contains(e, `"request_sha256":"`) {
+			t.Errorf("%s: last entry %s, want a check.refused entry with code %s", c.name, e, c.code)
+		}
+		if strings.Contains(e, "13812345678") || strings.Contains(e, "purpose") {
+			t.Errorf("%s: the entry holds the body: %s", c.name, e)
+		}
+	}
+	// A replay of the first answer is not a refusal: nothing is appended.
+	before := lastEntry()
+	if _, _, replay, gerr := check(t, g, "k-1", gatewaytest.CappedCheck("t-1")); gerr != nil || !replay {
+		t.Fatalf("replay: %v %v", gerr, replay)
+	}
+	if lastEntry() != before {
+		t.Error("a replay appended an entry")
+	}
+	if e := before; !strings.Contains(e, "idempotency_key_reused") {
+		t.Errorf("unexpected last entry %s", e)
 	}
 }

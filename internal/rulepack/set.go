@@ -1,6 +1,8 @@
 package rulepack
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"regexp"
 	"sort"
@@ -48,6 +50,20 @@ type Loaded struct {
 	Coverage  *PackCoverage
 	Notes     []string
 	Patch     bool
+	// SHA256 is the hex digest of the pack file's bytes: a version string
+	// need not change when a patch is edited, the digest does. Decisions
+	// logged by the service name it, so a decision can be re-derived later
+	// with exactly the rules it was made under.
+	SHA256 string
+}
+
+// Ref names a loaded pack for the record: id@version#sha256-prefix.
+func (l *Loaded) Ref() string {
+	d := l.SHA256
+	if len(d) > 12 {
+		d = d[:12]
+	}
+	return l.ID + "@" + l.Version + "#" + d
 }
 
 // FactDef is a fact of the vocabulary with the pack that defined it.
@@ -352,6 +368,11 @@ func (b *builder) date(s *source, p, v string) model.Date {
 	return d
 }
 
+func digest(b []byte) string {
+	h := sha256.Sum256(b)
+	return hex.EncodeToString(h[:])
+}
+
 // add merges one pack into the set.
 func (b *builder) add(s *source, patch bool) {
 	p := s.pack
@@ -359,6 +380,7 @@ func (b *builder) add(s *source, patch bool) {
 		ID: p.ID, Version: p.Version, Title: p.Title, Family: p.Family, Source: p.Source, File: s.name,
 		Issued: b.date(s, "$.issued", p.Issued), Effective: b.date(s, "$.effective", p.Effective),
 		InForce: p.InForce == nil || *p.InForce, Coverage: p.Coverage, Notes: p.Notes, Patch: patch,
+		SHA256: digest(s.data),
 	}
 	if p.Version == "" {
 		b.fail(s.errAt("$.pack", "pack %q needs a `version:`", p.ID))
