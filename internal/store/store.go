@@ -162,6 +162,21 @@ type CounterReader interface {
 	ApprovalUsage(ctx context.Context, ids ...string) (map[string]int64, error)
 	// Idempotency returns the stored answer for key, or ErrNotFound.
 	Idempotency(ctx context.Context, key string) (IdempotencyRecord, error)
+	// AllYearTotals returns every stored yearly total, by year then
+	// processor; AllApprovalUsage every approval's usage. Verification
+	// recomputes both from the log and compares.
+	AllYearTotals(ctx context.Context) ([]YearTotal, error)
+	AllApprovalUsage(ctx context.Context) (map[string]int64, error)
+}
+
+// YearTotal is one stored row of yearly totals; Unknown counts the counted
+// transfers that gave no count.
+type YearTotal struct {
+	Year                 int
+	Processor            string
+	Individuals          int64
+	SensitiveIndividuals int64
+	Unknown              int64
 }
 
 // CounterWriter changes the running counts.

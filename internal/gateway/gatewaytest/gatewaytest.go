@@ -215,6 +215,7 @@ type Summary struct {
 	Allowed  map[string]int // allowed checks per processor
 	LogSize  uint64
 	Verified *audit.Report
+	State    *gateway.StateReport
 }
 
 // Verify checks the database behind a service against what its clients
@@ -285,13 +286,18 @@ func Verify(t testing.TB, st store.Store, answers []Answer, sent []Sent) Summary
 			return err
 		}
 		sum.Verified = rep
-		return nil
+		// The totals, approval usage and records recomputed from the log.
+		sum.State, err = gateway.VerifyState(ctx, tx)
+		return err
 	})
 	if err != nil {
 		t.Fatalf("read the database: %v", err)
 	}
 	if !sum.Verified.OK() {
 		t.Errorf("audit.Verify: first bad entry %d: %v", sum.Verified.FirstBad, sum.Verified.Problems)
+	}
+	if !sum.State.OK() {
+		t.Errorf("gateway.VerifyState: %v", sum.State.Problems)
 	}
 	sum.Checks = len(recs)
 

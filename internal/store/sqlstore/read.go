@@ -311,6 +311,33 @@ func (r *reader) YearTotals(ctx context.Context, year int, processors ...string)
 	return out, r.mapErr(err, "read year totals")
 }
 
+func (r *reader) AllYearTotals(ctx context.Context) ([]store.YearTotal, error) {
+	out := []store.YearTotal{}
+	err := r.each(ctx, func(rows Rows) error {
+		var y store.YearTotal
+		if err := rows.Scan(&y.Year, &y.Processor, &y.Individuals, &y.SensitiveIndividuals, &y.Unknown); err != nil {
+			return err
+		}
+		out = append(out, y)
+		return nil
+	}, `SELECT year, processor, individuals, sensitive, unknown FROM year_totals ORDER BY year, processor`)
+	return out, r.mapErr(err, "read year totals")
+}
+
+func (r *reader) AllApprovalUsage(ctx context.Context) (map[string]int64, error) {
+	out := map[string]int64{}
+	err := r.each(ctx, func(rows Rows) error {
+		var id string
+		var n int64
+		if err := rows.Scan(&id, &n); err != nil {
+			return err
+		}
+		out[id] = n
+		return nil
+	}, `SELECT approval, individuals FROM approval_usage`)
+	return out, r.mapErr(err, "read approval usage")
+}
+
 func (r *reader) ApprovalUsage(ctx context.Context, ids ...string) (map[string]int64, error) {
 	out := make(map[string]int64, len(ids))
 	for _, id := range ids {

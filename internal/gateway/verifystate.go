@@ -1,0 +1,271 @@
+package gateway
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/xborder/xborder/internal/audit"
+	"github.com/xborder/xborder/internal/model"
+	"github.com/xborder/xborder/internal/store"
+)
+
+// StateReport is what VerifyState found. The Merkle log proves its entries
+// were not changed; the state a decision reads (yearly totals, approval
+// usage, the recorded checks) lives beside it in ordinary tables, so it is
+// recomputed from the entries and compared: an edited total would change
+// later answers without touching the log.
+type StateReport struct {
+	CheckEntries   int             `json:"check_entries"`
+	CheckRecords   int             `json:"check_records"`
+	YearTotals     int             `json:"year_totals"`
+	ApprovalUsages int             `json:"approval_usages"`
+	Archived       uint64          `json:"archived"`
+	Skipped        []string        `json:"skipped"`
+	Problems       []audit.Problem `json:"problems"`
+	Elapsed        string          `json:"elapsed"`
+}
+
+// OK reports whether the state matches the log.
+func (r *StateReport) OK() bool { return len(r.Problems) == 0 }
+
+// checkEntry is the part of a transfer.check body the state depends on.
+type checkEntry struct {
+	Approval             string `json:"approval"`
+	Counted              bool   `json:"counted"`
+	Date                 string `json:"date"`
+	Decision             string `json:"decision"`
+	Individuals          *int64 `json:"individuals"`
+	Processor            string `json:"processor"`
+	SensitiveIndividuals *int64 `json:"sensitive_individuals"`
+	Transfer             string `json:"transfer"`
+}
+
+type totKey struct {
+	year int
+	proc string // as logged: redacted
+}
+
+// VerifyState recomputes the yearly totals, the approval usage and the set
+// of recorded checks from the transfer.check entries of the log and compares
+// them with what is stored. Entries archived after the retention period have
+// no content: years and approvals they may have touched are skipped and
+// named in the report.
+func VerifyState(ctx context.Context, tx store.ReadTx) (*StateReport, error) {
+	start := time.Now()
+	rep := &StateReport{Skipped: []string{}, Problems: []audit.Problem{}}
+	k, err := tx.PseudonymKey(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ps, err := audit.NewPseudonymizer(k)
+	if err != nil {
+		return nil, err
+	}
+	size, err := tx.LogSize(ctx)
+	if err != nil {
+		return nil, err
+	}
+	problem := func(entry int64, format string, args ...any) {
+		if len(rep.Problems) < 100 {
+			rep.Problems = append(rep.Problems, audit.Problem{Entry: entry, Text: fmt.Sprintf(format, args...)})
+		}
+	}
+
+	totals := map[totKey]store.YearTotal{}
+	usage := map[string]int64{}
+	entries := map[uint64]checkEntry{} // log index -> entry
+	var lastArchived time.Time
+	kind := []byte("\nkind transfer.check\n")
+	err = tx.Entries(ctx, 0, size, func(e audit.StoredEntry) error {
+		if e.Data == nil {
+			rep.Archived++
+			if t := time.Unix(0, e.Time); t.After(lastArchived) {
+				lastArchived = t
+			}
+			return nil
+		}
+		if !bytes.Contains(e.Data[:min(len(e.Data), 160)], kind) {
+			return nil
+		}
+		d, err := audit.Decode(e.Data)
+		if err != nil {
+			problem(int64(e.Index), "entry %d: %v", e.Index, err)
+			return nil
+		}
+		var c checkEntry
+		if err := json.Unmarshal(d.Body, &c); err != nil {
+			problem(int64(e.Index), "entry %d: transfer.check body: %v", e.Index, err)
+			return nil
+		}
+		rep.CheckEntries++
+		entries[e.Index] = c
+		if c.Decision != store.DecisionAllow {
+			return nil
+		}
+		date, err := model.ParseDate(c.Date)
+		if err != nil {
+			problem(int64(e.Index), "entry %d: date %q: %v", e.Index, c.Date, err)
+			return nil
+		}
+		var n int64
+		if c.Individuals != nil {
+			n += *c.Individuals
+		}
+		if c.SensitiveIndividuals != nil {
+			n += *c.SensitiveIndividuals
+		}
+		if c.Counted {
+			tk := totKey{date.Year(), c.Processor}
+			t := totals[tk]
+			t.Year, t.Processor = tk.year, c.Processor
+			if c.Individuals != nil {
+				t.Individuals += *c.Individuals
+			}
+			if c.SensitiveIndividuals != nil {
+				t.SensitiveIndividuals += *c.SensitiveIndividuals
+			}
+			if c.Individuals == nil || c.SensitiveIndividuals == nil {
+				t.Unknown++
+			}
+			totals[tk] = t
+		}
+		if c.Approval != "" {
+			usage[c.Approval] += n
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	// Archived entries are older than the retention period: their years
+	// cannot be recomputed, nor the usage of approvals they relied on.
+	skipYear := 0
+	if rep.Archived > 0 {
+		skipYear = model.DateOf(lastArchived).Year()
+		rep.Skipped = append(rep.Skipped, fmt.Sprintf("yearly totals of %d and earlier, and approval usage (%d archived entries)", skipYear, rep.Archived))
+	}
+
+	stored, err := tx.AllYearTotals(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rep.YearTotals = len(stored)
+	seen := map[totKey]bool{}
+	for _, y := range stored {
+		tk := totKey{y.Year, redact(ps, y.Processor)}
+		seen[tk] = true
+		if y.Year <= skipYear {
+			continue
+		}
+		want := totals[tk]
+		if y.Individuals != want.Individuals || y.SensitiveIndividuals != want.SensitiveIndividuals || y.Unknown != want.Unknown {
+			problem(-1, "yearly totals of %s in %d: stored %d non-sensitive, %d sensitive, %d without counts; the log's allowed checks give %d, %d, %d",
+				y.Processor, y.Year, y.Individuals, y.SensitiveIndividuals, y.Unknown, want.Individuals, want.SensitiveIndividuals, want.Unknown)
+		}
+	}
+	for _, tk := range sortedTotKeys(totals) {
+		t := totals[tk]
+		if !seen[tk] && tk.year > skipYear && (t.Individuals != 0 || t.SensitiveIndividuals != 0 || t.Unknown != 0) {
+			problem(-1, "yearly totals of %s in %d: none stored; the log's allowed checks give %d non-sensitive, %d sensitive, %d without counts",
+				tk.proc, tk.year, t.Individuals, t.SensitiveIndividuals, t.Unknown)
+		}
+	}
+
+	if rep.Archived == 0 {
+		su, err := tx.AllApprovalUsage(ctx)
+		if err != nil {
+			return nil, err
+		}
+		rep.ApprovalUsages = len(su)
+		for _, id := range sortedKeys(su, usage) {
+			if su[id] != usage[id] {
+				problem(-1, "usage of approval %s: stored %d individuals, the log's allowed checks relying on it give %d", id, su[id], usage[id])
+			}
+		}
+	}
+
+	// Every recorded check points at its entry, and every retained entry has
+	// its record: a deleted or edited record changes GET /v1/transfers and
+	// the assessment of the stored transfers.
+	found := map[uint64]bool{}
+	for off := 0; ; off += 10000 {
+		recs, err := tx.Checks(ctx, store.CheckFilter{Limit: 10000, Offset: off})
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range recs {
+			rep.CheckRecords++
+			found[r.LogIndex] = true
+			e, ok := entries[r.LogIndex]
+			if !ok {
+				if r.LogIndex < size && !isArchived(ctx, tx, r.LogIndex) {
+					problem(int64(r.LogIndex), "check record %d (transfer %s) points at entry %d, which is not a transfer.check", r.Seq, r.Transfer.ID, r.LogIndex)
+				} else if r.LogIndex >= size {
+					problem(-1, "check record %d (transfer %s) points at entry %d, beyond the log (size %d)", r.Seq, r.Transfer.ID, r.LogIndex, size)
+				}
+				continue
+			}
+			if e.Transfer != redact(ps, r.Transfer.ID) || e.Decision != r.Decision || e.Date != r.Transfer.Date.String() || e.Counted != r.Counted || e.Processor != redact(ps, r.Transfer.Processor) {
+				problem(int64(r.LogIndex), "check record %d (transfer %s, %s) differs from its entry %d (transfer %s, %s)", r.Seq, r.Transfer.ID, r.Decision, r.LogIndex, e.Transfer, e.Decision)
+			}
+		}
+		if len(recs) < 10000 {
+			break
+		}
+	}
+	var missing []uint64
+	for idx := range entries {
+		if !found[idx] {
+			missing = append(missing, idx)
+		}
+	}
+	sort.Slice(missing, func(i, j int) bool { return missing[i] < missing[j] })
+	for _, idx := range missing {
+		problem(int64(idx), "entry %d (transfer %s, %s) has no check record: the record was deleted", idx, entries[idx].Transfer, entries[idx].Decision)
+	}
+	rep.Elapsed = time.Since(start).Round(time.Millisecond).String()
+	return rep, nil
+}
+
+// isArchived reports whether entry i has lost its content to archiving.
+func isArchived(ctx context.Context, tx store.ReadTx, i uint64) bool {
+	archived := false
+	tx.Entries(ctx, i, i+1, func(e audit.StoredEntry) error {
+		archived = e.Data == nil
+		return nil
+	})
+	return archived
+}
+
+func sortedTotKeys(m map[totKey]store.YearTotal) []totKey {
+	out := make([]totKey, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].year != out[j].year {
+			return out[i].year < out[j].year
+		}
+		return out[i].proc < out[j].proc
+	})
+	return out
+}
+
+func sortedKeys(a, b map[string]int64) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, m := range []map[string]int64{a, b} {
+		for k := range m {
+			if !seen[k] {
+				seen[k] = true
+				out = append(out, k)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
