@@ -17,6 +17,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -24,6 +25,7 @@ import (
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/parser"
+	"github.com/goccy/go-yaml/token"
 
 	"github.com/xborder/xborder/internal/model"
 )
@@ -228,7 +230,9 @@ func parseFile(l *loaded, name string, data []byte, opts Options, errs *errList,
 		return false
 	}
 	if chunked {
-		if sections, ok := splitSections(data, per); ok {
+		// A refused transfers key is reported by the whole-file parse (an
+		// empty transfers section has no chunk that would see it).
+		if sections, ok := splitSections(data, per); ok && !(opts.RejectTransfers && slices.ContainsFunc(sections, func(s section) bool { return s.key == "transfers" })) {
 			part := newLoaded()
 			perrs := newErrList()
 			parseChunks(part, name, data, sections, opts, perrs)
@@ -283,10 +287,53 @@ func parseWhole(l *loaded, name string, data []byte, opts Options, errs *errList
 		return
 	}
 	for _, key := range topKeys {
-		if n := top[key]; !isNull(n) {
+		n, given := top[key]
+		if key == "transfers" && given && opts.RejectTransfers {
+			// Refused whatever its value: `transfers: ~` and
+			// "transfers": null are a transfers key all the same.
+			d.rejectTransfers(body, n)
+			continue
+		}
+		if !isNull(n) {
 			l.addList(d, key, n, opts)
 		}
 	}
+}
+
+// rejectTransfers reports a top-level transfers key where transfers are not
+// accepted, at its value like any other error (an implicit null, which has
+// no text of its own, at its key).
+func (d *dec) rejectTransfers(body, n ast.Node) {
+	p := d.pos(n)
+	if isNull(n) {
+		var tk *token.Token
+		if n != nil {
+			tk = n.GetToken()
+		}
+		if tk == nil || tk.Position == nil || tk.Type == token.ImplicitNullType {
+			p = d.keyPos(body, "transfers", p)
+		}
+	}
+	d.errs.at(p, "transfers", "not accepted here: transfers are recorded by checks, not uploaded")
+}
+
+// keyPos is the position of a top-level key of body, else def.
+func (d *dec) keyPos(body ast.Node, key string, def model.Pos) model.Pos {
+	var pairs []*ast.MappingValueNode
+	switch m := body.(type) {
+	case *ast.MappingNode:
+		pairs = m.Values
+	case *ast.MappingValueNode:
+		pairs = []*ast.MappingValueNode{m}
+	}
+	for _, kv := range pairs {
+		if kv != nil && kv.Key != nil {
+			if k, ok := keyText(kv.Key); ok && k == key {
+				return d.pos(kv.Key)
+			}
+		}
+	}
+	return def
 }
 
 func (d *dec) syntaxError(err error) {
@@ -307,7 +354,7 @@ func (l *loaded) addList(d *dec, key string, n ast.Node, opts Options) {
 		d.listFrom(n, key, d.first, func(i int, e ast.Node, p string) { l.addAsset(d, e, p, opts) })
 	case "transfers":
 		if opts.RejectTransfers {
-			d.errs.at(d.pos(n), key, "not accepted here: transfers are recorded by checks, not uploaded")
+			d.rejectTransfers(nil, n)
 			return
 		}
 		d.listFrom(n, key, d.first, func(i int, e ast.Node, p string) { l.addTransfer(d, e, p) })

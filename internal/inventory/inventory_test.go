@@ -492,6 +492,41 @@ func TestParse_RejectTransfersForTheAPI(t *testing.T) {
 	}
 }
 
+// A transfers key is refused whatever its value, null included (SPEC §7: a
+// body with transfers: is refused), at its value, or at the key when the
+// null is implicit; chunked parsing of a large body refuses it too.
+func TestParse_RejectTransfersWhateverTheValue(t *testing.T) {
+	opts := Options{Facts: testFacts, Items: testItems, RejectTransfers: true}
+	const msg = "transfers: not accepted here: transfers are recorded by checks, not uploaded"
+	for _, tc := range []struct{ body, pos string }{
+		{"transfers:\n  - {id: t}\n", "2:3"},
+		{"transfers: []\n", "1:12"},
+		{"transfers: ~\n", "1:12"},
+		{"transfers: null\n", "1:12"},
+		{"transfers:\n", "1:1"},
+		{"processors: [{id: p}]\ntransfers:\n", "2:1"},
+		{"transfers: # none\nprocessors: [{id: p}]\n", "1:1"},
+		{`{"processors": [], "transfers": null}`, "1:33"},
+	} {
+		_, err := Parse("body", []byte(tc.body), opts)
+		if want := "body:" + tc.pos + ": " + msg; err == nil || err.Error() != want {
+			t.Errorf("%q: got %v\nwant %s", tc.body, err, want)
+		}
+	}
+	// The chunked path (bodies of 1 MiB and more) with an empty transfers
+	// section, which has no entry for a chunk to hold.
+	data := []byte("processors:\n  - id: p1\n  - id: p2\ntransfers:\n")
+	l, errs := newLoaded(), newErrList()
+	parseFile(l, "body", data, opts, errs, true, 1)
+	if err := errs.result(0); err == nil || err.Error() != "body:4:1: "+msg {
+		t.Errorf("chunked: got %v", err)
+	}
+	// Without the option a null transfers is no transfers.
+	if _, err := Parse("body", []byte("transfers: ~\n"), testOpts); err != nil {
+		t.Errorf("without RejectTransfers: %v", err)
+	}
+}
+
 func TestLoad_ErrorsAreCappedAndSorted(t *testing.T) {
 	var b strings.Builder
 	b.WriteString("processors:\n")

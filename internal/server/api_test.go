@@ -212,6 +212,9 @@ func TestInventory_BadInputNamesLineAndColumn(t *testing.T) {
 		{"duplicate id", "processors:\n  - id: p1\n  - id: p1\n", []string{"body:3:9: processors[1].id: duplicate processor id \"p1\""}},
 		{"syntax", "processors: [\n", []string{"body:1:"}},
 		{"transfers refused", "transfers:\n  - id: t\n", []string{"body:2:3: transfers: not accepted here"}},
+		{"null transfers refused (YAML)", "processors: []\ntransfers: ~\n", []string{"body:2:12: transfers: not accepted here"}},
+		{"empty transfers refused (YAML)", "processors: []\ntransfers:\n", []string{"body:2:1: transfers: not accepted here"}},
+		{"null transfers refused (JSON)", `{"processors": [], "transfers": null}`, []string{"body:1:33: transfers: not accepted here"}},
 		{"JSON unknown key", `{"processors": [{"id": "p1", "x": 1}]}`, []string{"body:1:30: processors[0].x: unknown field"}},
 	}
 	for _, tc := range cases {
