@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/xborder/xborder/internal/audit"
+	"github.com/xborder/xborder/internal/gateway"
 	"github.com/xborder/xborder/internal/store"
 	"github.com/xborder/xborder/internal/xerr"
 )
@@ -85,17 +86,23 @@ type verifyJSON struct {
 	Source string `json:"source"`
 	OK     bool   `json:"ok"`
 	*audit.Report
+	// State: the totals, approval usage and check records recomputed from
+	// the log (a database only; absent for a bundle or with --no-state).
+	State *gateway.StateReport `json:"state,omitempty"`
 }
 
 func newAuditVerifyCmd(env *Env) *cobra.Command {
 	var db, bundle, format, out string
 	var keys []string
+	var noState bool
 	c := &cobra.Command{
 		Use:   "verify",
 		Short: "Recompute the whole log and check every checkpoint and archive record",
 		Long: "Recomputes every leaf hash from the stored entry bytes and the Merkle tree from scratch, checks every\n" +
 			"signed checkpoint's root and signature, the hash chain and every archive record, and names the first\n" +
-			"bad entry. Exit 0: the log verifies; 1: it does not; 2: bad input (unreadable bundle, bad flags).",
+			"bad entry. On a database it then recomputes the yearly totals, the approval usage and the recorded\n" +
+			"checks from the log's transfer.check entries and compares them with the stored ones (--no-state skips\n" +
+			"this). Exit 0: everything verifies; 1: it does not; 2: bad input (unreadable bundle, bad flags).",
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			if format != "table" && format != "json" {
@@ -114,6 +121,7 @@ func newAuditVerifyCmd(env *Env) *cobra.Command {
 			opt := audit.Options{TrustedKeys: trusted}
 			ctx := c.Context()
 			var rep *audit.Report
+			var state *gateway.StateReport
 			var source string
 			if bundle != "" {
 				source = bundle
@@ -135,7 +143,10 @@ func newAuditVerifyCmd(env *Env) *cobra.Command {
 				defer st.Close()
 				err = st.View(ctx, func(tx store.ReadTx) error {
 					var err error
-					rep, err = audit.Verify(ctx, store.AuditSource(tx), opt)
+					if rep, err = audit.Verify(ctx, store.AuditSource(tx), opt); err != nil || noState {
+						return err
+					}
+					state, err = gateway.VerifyState(ctx, tx)
 					return err
 				})
 				if err != nil {
@@ -144,12 +155,15 @@ func newAuditVerifyCmd(env *Env) *cobra.Command {
 			}
 			err = writeOutput(env, out, func(w io.Writer) error {
 				if format == "json" {
-					return writeJSON(w, verifyJSON{Schema: VerifySchema, Source: source, OK: rep.OK(), Report: rep})
+					return writeJSON(w, verifyJSON{Schema: VerifySchema, Source: source, OK: rep.OK() && (state == nil || state.OK()), Report: rep, State: state})
 				}
-				return verifyTable(w, source, rep)
+				return verifyTable(w, source, rep, state)
 			})
 			if err != nil {
 				return err
+			}
+			if rep.OK() && state != nil && !state.OK() {
+				return xerr.CheckFailed(fmt.Errorf("the stored state does not match the log: %s", state.Problems[0].Text))
 			}
 			if !rep.OK() {
 				if rep.FirstBad >= 0 {
@@ -162,6 +176,7 @@ func newAuditVerifyCmd(env *Env) *cobra.Command {
 	}
 	c.Flags().StringVar(&db, "db", "", "database URL: sqlite:PATH or postgres://... (default $XBORDER_DB, else "+store.DefaultURL+")")
 	c.Flags().StringVar(&bundle, "bundle", "", "verify an exported bundle offline instead of a database")
+	c.Flags().BoolVar(&noState, "no-state", false, "verify the log only, not the stored totals, approval usage and check records against it")
 	c.Flags().StringArrayVar(&keys, "key", nil, "trust only this public key (note verifier key, or a file of them); repeatable")
 	c.Flags().StringVar(&format, "format", "table", "output format: table or json")
 	c.Flags().StringVarP(&out, "output", "o", "", "write the report to FILE")
@@ -188,7 +203,7 @@ func readKeys(args []string) ([]string, error) {
 	return out, nil
 }
 
-func verifyTable(w io.Writer, source string, r *audit.Report) error {
+func verifyTable(w io.Writer, source string, r *audit.Report, state *gateway.StateReport) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "audit log\t%s (%s)\n", r.Origin, source)
 	fmt.Fprintf(tw, "entries\t%d (%d archived, %d archive records)\n", r.Size, r.Archived, r.ArchiveRecords)
@@ -206,6 +221,23 @@ func verifyTable(w io.Writer, source string, r *audit.Report) error {
 		return err
 	}
 	for _, p := range r.Problems {
+		if _, err := fmt.Fprintf(w, "  - %s\n", p.Text); err != nil {
+			return err
+		}
+	}
+	if state == nil {
+		return nil
+	}
+	res := "OK"
+	if !state.OK() {
+		res = fmt.Sprintf("FAILED (%d problems)", len(state.Problems))
+	}
+	fmt.Fprintf(w, "%-13s%s: %d check entries, %d check records, %d yearly totals, %d approval usages recomputed from the log (%s)\n",
+		"state", res, state.CheckEntries, state.CheckRecords, state.YearTotals, state.ApprovalUsages, state.Elapsed)
+	for _, s := range state.Skipped {
+		fmt.Fprintf(w, "  skipped: %s\n", s)
+	}
+	for _, p := range state.Problems {
 		if _, err := fmt.Fprintf(w, "  - %s\n", p.Text); err != nil {
 			return err
 		}

@@ -12,6 +12,10 @@ import (
 	"time"
 
 	"github.com/xborder/xborder/internal/audit"
+	"github.com/xborder/xborder/internal/gateway"
+	"github.com/xborder/xborder/internal/gateway/gatewaytest"
+	"github.com/xborder/xborder/internal/inventory"
+	"github.com/xborder/xborder/internal/rulepack"
 	"github.com/xborder/xborder/internal/store"
 )
 
@@ -39,7 +43,7 @@ func logDB(t *testing.T, n int, at func(i int) time.Time) string {
 	defer st.Close()
 	err = st.Update(context.Background(), func(tx store.Tx) error {
 		for i := 0; i < n; i++ {
-			if _, err := tx.AppendAudit(context.Background(), audit.Entry{Time: at(i), Kind: "transfer.check", Actor: "officer:a",
+			if _, err := tx.AppendAudit(context.Background(), audit.Entry{Time: at(i), Kind: "test.event", Actor: "officer:a",
 				Body: []byte(fmt.Sprintf(`{"transfer":"t-%d","decision":"allow"}`, i))}); err != nil {
 				return err
 			}
@@ -205,5 +209,60 @@ func TestAuditCheckpoint_ExternalKey(t *testing.T) {
 	code, out, _ = runAuditCLI(t, auditNow, "audit", "verify", "--db", "sqlite:"+path)
 	if code != 0 || !strings.Contains(out, "acme.example+") {
 		t.Errorf("both keys known: exit %d\n%s", code, out)
+	}
+}
+
+// TestAuditVerify_StateBesideTheLog: verify recomputes the yearly totals
+// from the log's checks; an edited total fails the verification (exit 1)
+// though the log itself is intact, and --no-state verifies the log alone.
+func TestAuditVerify_StateBesideTheLog(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "s.db")
+	st, err := store.Open(context.Background(), "sqlite:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	set, err := rulepack.LoadWithDefaults(nil, rulepack.Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := gateway.New(st, gateway.Options{Set: set, Now: func() time.Time { return auditNow }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	inv, err := inventory.Parse("inv", []byte(gatewaytest.Inventory), inventory.Options{Facts: set, Items: set, RejectTransfers: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := g.Group().Do(context.Background(), func(tx store.Tx) error { _, err := tx.PutInventory(context.Background(), inv); return err }); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, _, err := g.Check(context.Background(), gateway.Actor{Role: store.RoleEngineer, Name: "p"}, "k-1", gatewaytest.CrossingCheck("t-1")); err != nil {
+		t.Fatal(err)
+	}
+	g.Close()
+	st.Close()
+	code, out, errs := runAuditCLI(t, auditNow, "audit", "verify", "--db", "sqlite:"+path)
+	if code != 0 || !strings.Contains(out, "state        OK: 1 check entries, 1 check records, 1 yearly totals") {
+		t.Fatalf("clean: exit %d\n%s%s", code, out, errs)
+	}
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`UPDATE year_totals SET individuals = 0`); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	code, out, errs = runAuditCLI(t, auditNow, "audit", "verify", "--db", "sqlite:"+path)
+	if code != 1 || !strings.Contains(out, "result       OK") || !strings.Contains(out, "state        FAILED") ||
+		!strings.Contains(errs, "the stored state does not match the log: yearly totals of crossing in 2026: stored 0 non-sensitive") {
+		t.Fatalf("edited total: exit %d\n%s%s", code, out, errs)
+	}
+	code, out, _ = runAuditCLI(t, auditNow, "audit", "verify", "--db", "sqlite:"+path, "--format", "json")
+	if code != 1 || !strings.Contains(out, `"ok": false`) || !strings.Contains(out, `"state": {`) {
+		t.Fatalf("json: exit %d\n%s", code, out)
+	}
+	if code, out, _ = runAuditCLI(t, auditNow, "audit", "verify", "--db", "sqlite:"+path, "--no-state"); code != 0 || strings.Contains(out, "state ") {
+		t.Fatalf("--no-state: exit %d\n%s", code, out)
 	}
 }
