@@ -109,10 +109,13 @@ run_backend() {
 	if [ "${PROFILE:-0}" = 1 ]; then
 		go tool pprof -top -nodecount=25 "$SERVE" "$OUT/$name.cpu.prof" 2>/dev/null | sed "s/^/$name profile: /" || true
 	fi
-	"$OUT/xborder" audit verify --db "$db" --format json >"$OUT/$name-verify.json" || { cat "$OUT/$name-verify.json"; exit 1; }
+	# The full verification (log and the state recomputed from it) must pass; the timed run is the
+	# log alone (--no-state): the Merkle recomputation the 1,000,000 entries/s target is about.
+	"$OUT/xborder" audit verify --db "$db" --format json >"$OUT/$name-verify-state.json" || { cat "$OUT/$name-verify-state.json"; exit 1; }
+	echo "$name: state recomputed from the log: $(sed -n 's/.*"state": {\(.*\)/\1/p' "$OUT/$name-verify-state.json" | head -1) $(grep -o '"elapsed": "[^"]*"' "$OUT/$name-verify-state.json" | tail -1)"
 	local start end
 	start=$(date +%s.%N)
-	"$OUT/xborder" audit verify --db "$db" --format json >"$OUT/$name-verify.json"
+	"$OUT/xborder" audit verify --db "$db" --no-state --format json >"$OUT/$name-verify.json"
 	end=$(date +%s.%N)
 	echo "$name: $("$OUT/loadgen" -verify-report "$OUT/$name-verify.json") (whole command $(awk -v a="$start" -v b="$end" 'BEGIN{printf "%.2f", b-a}') s)"
 }
