@@ -58,7 +58,12 @@ func Table(w io.Writer, a *model.Assessment) error {
 				ind, sens = ">="+ind, ">="+sens
 			}
 			cov := t.Coverage.Status
-			if t.Coverage.Approval != "" {
+			switch {
+			case blocked(&t):
+				// An approval may still cover the mechanism, but the transfer
+				// must not go ahead: say that, not the approval.
+				cov += " (blocked)"
+			case t.Coverage.Approval != "":
 				cov += " " + t.Coverage.Approval
 			}
 			rows = append(rows, []string{t.ID, t.Date.String(), t.Processor, m, ind, sens, cov})
@@ -132,4 +137,15 @@ func assetWhy(r model.AssetResult) string {
 		return "needs " + strings.Join(fs, ", ")
 	}
 	return "no criterion holds"
+}
+
+// blocked reports whether a condition on leaving stops the transfer
+// whatever its approvals (geo_unprocessed).
+func blocked(t *model.TransferResult) bool {
+	for _, p := range t.Coverage.Problems {
+		if strings.HasPrefix(p, model.FindGeoUnprocessed+":") {
+			return true
+		}
+	}
+	return false
 }
