@@ -7,7 +7,10 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
+	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -166,6 +169,14 @@ func runServe(ctx context.Context, env *Env, cfg serveConfig) error {
 	if err != nil || ttl <= 0 {
 		return xerr.BadInputf("idempotency_ttl %q: want a positive duration like 720h", cfg.IdempotencyTTL)
 	}
+	if tok := env.Getenv("XBORDER_ADMIN_TOKEN"); tok != "" {
+		// Checked before the database is touched, whether or not it will be
+		// used: a weak token in the deployment's environment is a mistake
+		// either way.
+		if err := checkEnvToken(tok); err != nil {
+			return err
+		}
+	}
 	log := slog.New(slog.NewJSONHandler(env.Stderr, &slog.HandlerOptions{Level: lvl}))
 	set, err := rulepack.LoadWithDefaults(cfg.Packs, rulepack.Limits{})
 	if err != nil {
@@ -239,33 +250,169 @@ func runServe(ctx context.Context, env *Env, cfg serveConfig) error {
 	return errors.Join(herr, serr, gerr)
 }
 
-// redactURL hides a password in a database URL for messages.
+// redactURL hides secrets in a database URL for messages: the password of
+// user:password@, and the value of every query parameter whose name looks
+// like a secret (password, sslpassword, anything containing "pass",
+// "secret", "token" or "pwd"). A keyword/value connection string
+// ("host=db password=x") gets the same treatment for its keywords.
 func redactURL(u string) string {
-	if i := strings.Index(u, "://"); i >= 0 {
-		rest := u[i+3:]
-		if at := strings.LastIndex(rest, "@"); at >= 0 {
-			cred := rest[:at]
-			if c := strings.IndexByte(cred, ':'); c >= 0 {
-				return u[:i+3] + cred[:c] + ":***" + rest[at:]
-			}
-		}
-	}
-	return u
+	red, _ := redactSecrets(u)
+	return red
 }
 
-// bootstrapAdmin creates the first admin token on an empty database.
-func bootstrapAdmin(ctx context.Context, env *Env, st store.Store) error {
-	var n int
-	if err := st.View(ctx, func(tx store.ReadTx) error {
-		var err error
-		n, err = tx.TokenCount(ctx)
-		return err
-	}); err != nil {
-		return err
+// redactSecrets returns u redacted and the secret values it hid.
+func redactSecrets(u string) (string, []string) {
+	var secrets []string
+	i := strings.Index(u, "://")
+	if i < 0 {
+		red := kvPair.ReplaceAllStringFunc(u, func(m string) string {
+			sub := kvPair.FindStringSubmatch(m)
+			if !secretKey(sub[1]) {
+				return m
+			}
+			v := strings.Trim(sub[2], "'")
+			secrets = append(secrets, v, sub[2])
+			return sub[1] + "=***"
+		})
+		return red, secrets
 	}
-	if n > 0 {
+	head, rest := u[:i+3], u[i+3:]
+	// The userinfo ends at the last '@' before the query (an unescaped '/'
+	// or '@' in a password is taken as part of it). A password holding an
+	// unescaped '?' or '#' makes a URL nobody can parse: then the last '@'
+	// anywhere ends it, since redacting too much is the safe side.
+	auth := rest
+	if q := strings.IndexAny(rest, "?#"); q >= 0 {
+		auth = rest[:q]
+	}
+	at := strings.LastIndex(auth, "@")
+	if at < 0 {
+		if _, err := url.Parse(u); err != nil {
+			at = strings.LastIndex(rest, "@")
+		}
+	}
+	if at >= 0 {
+		user := rest[:at]
+		if c := strings.IndexByte(user, ':'); c >= 0 {
+			secrets = append(secrets, user[c+1:])
+			user = user[:c] + ":***"
+		}
+		head, rest = head+user+"@", rest[at+1:]
+	}
+	q := strings.IndexByte(rest, '?')
+	if q < 0 {
+		return head + rest, secrets
+	}
+	query, frag := rest[q+1:], ""
+	if h := strings.IndexByte(query, '#'); h >= 0 {
+		query, frag = query[:h], query[h:]
+	}
+	params := strings.Split(query, "&")
+	for j, p := range params {
+		if k, v, ok := strings.Cut(p, "="); ok && secretKey(k) {
+			secrets = append(secrets, v)
+			params[j] = k + "=***"
+		}
+	}
+	return head + rest[:q+1] + strings.Join(params, "&") + frag, secrets
+}
+
+// kvPair is one keyword=value pair of a libpq-style connection string; a
+// value is single-quoted (with \' escapes) or runs to the next space.
+var kvPair = regexp.MustCompile(`([A-Za-z_][A-Za-z0-9_]*)\s*=\s*('(?:[^'\\]|\\.)*'?|\S*)`)
+
+// secretKey reports whether a connection parameter's name (URL-escaped or
+// not) names a secret.
+func secretKey(k string) bool {
+	if dk, err := url.QueryUnescape(k); err == nil {
+		k = dk
+	}
+	k = strings.ToLower(k)
+	for _, w := range []string{"pass", "secret", "token", "pwd"} {
+		if strings.Contains(k, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// redactErr hides the secrets of dbURL wherever err's message repeats them
+// (the store's messages name the URL, and a driver may quote it), keeping
+// err itself for errors.As and errors.Is.
+func redactErr(err error, dbURL string) error {
+	if err == nil {
 		return nil
 	}
+	_, secrets := redactSecrets(dbURL)
+	var vals []string
+	for _, v := range secrets {
+		if v == "" {
+			continue
+		}
+		vals = append(vals, v)
+		if dv, err := url.QueryUnescape(v); err == nil && dv != v {
+			vals = append(vals, dv)
+		}
+	}
+	// Longest first, so that a secret containing another is hidden whole.
+	sort.Slice(vals, func(i, j int) bool { return len(vals[i]) > len(vals[j]) })
+	msg := err.Error()
+	red := msg
+	for _, v := range vals {
+		if len(v) >= 4 {
+			red = strings.ReplaceAll(red, v, "***")
+			continue
+		}
+		// A short secret is hidden only where it stands as a value, not
+		// inside every word that happens to contain it.
+		re := regexp.MustCompile(`([=:])` + regexp.QuoteMeta(v) + "([&@#\\s\"'`)]|$)")
+		red = re.ReplaceAllString(red, "${1}***${2}")
+	}
+	if red == msg {
+		return err
+	}
+	return &redactedError{msg: red, err: err}
+}
+
+type redactedError struct {
+	msg string
+	err error
+}
+
+func (e *redactedError) Error() string { return e.msg }
+func (e *redactedError) Unwrap() error { return e.err }
+
+// minEnvTokenLen is the shortest XBORDER_ADMIN_TOKEN accepted: with the
+// prefix, 20 characters of its own (a generated token has 43).
+const minEnvTokenLen = 24
+
+// checkEnvToken refuses an XBORDER_ADMIN_TOKEN that is weak or that the
+// logs' and audit log's token filter (the audit.TokenPrefix) would not
+// recognise.
+func checkEnvToken(tok string) error {
+	bad := func(why string) error {
+		return xerr.BadInputf("XBORDER_ADMIN_TOKEN %s: it must start with %q and have at least %d characters, letters, digits, '-' or '_' (unset it to have one generated, or use `xborder token create`)",
+			why, audit.TokenPrefix, minEnvTokenLen)
+	}
+	if !strings.HasPrefix(tok, audit.TokenPrefix) {
+		return bad("lacks the " + audit.TokenPrefix + " prefix")
+	}
+	if len(tok) < minEnvTokenLen {
+		return bad(fmt.Sprintf("is %d characters long", len(tok)))
+	}
+	for _, r := range tok {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
+			return bad(fmt.Sprintf("holds %q", r))
+		}
+	}
+	return nil
+}
+
+// bootstrapAdmin creates the first admin token on a database without tokens.
+// The count and the insert share one write transaction (the store's global
+// write lock), so instances starting together on a new database make exactly
+// one: the others find it there and go on.
+func bootstrapAdmin(ctx context.Context, env *Env, st store.Store) error {
 	tok := env.Getenv("XBORDER_ADMIN_TOKEN")
 	generated := tok == ""
 	if generated {
@@ -273,22 +420,44 @@ func bootstrapAdmin(ctx context.Context, env *Env, st store.Store) error {
 		if tok, err = store.NewToken(); err != nil {
 			return err
 		}
+	} else if err := checkEnvToken(tok); err != nil {
+		return err
 	}
+	hash := store.TokenHash(tok)
 	now := env.Now()
+	created, known := false, false
 	err := st.Update(ctx, func(tx store.Tx) error {
-		if err := tx.CreateToken(ctx, store.TokenRecord{Hash: store.TokenHash(tok), Role: store.RoleAdmin, Name: "bootstrap", Created: now}); err != nil {
+		created, known = false, false
+		n, err := tx.TokenCount(ctx)
+		if err != nil {
 			return err
 		}
-		_, err := tx.AppendAudit(ctx, audit.Entry{Time: now, Kind: "token.create", Actor: "system", Body: []byte(`{"role":"admin","name":"bootstrap"}`)})
-		return err
+		if n > 0 {
+			if !generated {
+				_, err := tx.Token(ctx, hash)
+				known = err == nil
+			}
+			return nil
+		}
+		if err := tx.CreateToken(ctx, store.TokenRecord{Hash: hash, Role: store.RoleAdmin, Name: "bootstrap", Created: now}); err != nil {
+			return err
+		}
+		if _, err := tx.AppendAudit(ctx, audit.Entry{Time: now, Kind: "token.create", Actor: "system", Body: []byte(`{"role":"admin","name":"bootstrap"}`)}); err != nil {
+			return err
+		}
+		created = true
+		return nil
 	})
 	if err != nil {
-		return err
+		return fmt.Errorf("create the first admin token: %w", err)
 	}
-	if generated {
+	switch {
+	case created && generated:
 		fmt.Fprintf(env.Stderr, "xborder: created the first admin token (shown once, keep it safe):\n%s\n", tok)
-	} else {
+	case created:
 		fmt.Fprintln(env.Stderr, "xborder: created the first admin token from XBORDER_ADMIN_TOKEN")
+	case !generated && !known:
+		fmt.Fprintln(env.Stderr, "xborder: the database already has tokens; XBORDER_ADMIN_TOKEN is not one of them and was not added")
 	}
 	return nil
 }
