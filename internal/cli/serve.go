@@ -62,7 +62,8 @@ audit log and the web console. Storage is embedded SQLite by default, PostgreSQL
 Configuration comes from --config FILE (YAML with the keys addr, db, signing_key, packs, holidays,
 log_level, max_batch, queue, queue_timeout, checkpoint_every, idempotency_ttl), then the environment (XBORDER_ADDR, XBORDER_DB,
 XBORDER_SIGNING_KEY, XBORDER_LOG_LEVEL, ...), then flags. On a database with no tokens the first
-admin token is XBORDER_ADMIN_TOKEN if set, else generated and printed once on stderr.`,
+admin token is XBORDER_ADMIN_TOKEN if set (it must start with xbt_ and have at least 24
+characters), else generated and printed once on stderr.`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			if err := loadServeConfig(env, c, &cfg, cfgFile); err != nil {

@@ -48,6 +48,9 @@ func (s *Server) Start(ctx context.Context) error {
 	if err := s.SignCheckpoint(ctx); err != nil {
 		return err
 	}
+	if err := s.head.refresh(ctx); err != nil {
+		return err
+	}
 	go func() {
 		defer close(s.done)
 		t := time.NewTicker(s.opt.CheckpointEvery)
@@ -75,6 +78,7 @@ func (s *Server) Start(ctx context.Context) error {
 // entry written so far.
 func (s *Server) Stop(ctx context.Context) error {
 	s.stopOnce.Do(func() { close(s.stop) })
+	s.busyLog.flush()
 	select {
 	case <-s.done:
 	case <-ctx.Done():

@@ -52,10 +52,34 @@ func (s *Server) mountConsole() {
 	s.mux.HandleFunc("GET /console/", func(w http.ResponseWriter, r *http.Request) {
 		// No directory listings: only files.
 		if strings.HasSuffix(r.URL.Path, "/") {
-			http.NotFound(w, r)
+			writeError(w, http.StatusNotFound, "not_found", "no such console file: "+r.URL.Path, nil)
 			return
 		}
 		consoleHeaders(w)
-		files.ServeHTTP(w, r)
+		files.ServeHTTP(&jsonNotFound{ResponseWriter: w, path: r.URL.Path}, r)
 	})
+}
+
+// jsonNotFound turns the file server's text 404 into the API's JSON error,
+// so that every error the server answers has one shape.
+type jsonNotFound struct {
+	http.ResponseWriter
+	path    string
+	dropped bool
+}
+
+func (w *jsonNotFound) WriteHeader(code int) {
+	if code == http.StatusNotFound && !w.dropped {
+		w.dropped = true
+		writeError(w.ResponseWriter, code, "not_found", "no such console file: "+w.path, nil)
+		return
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *jsonNotFound) Write(b []byte) (int, error) {
+	if w.dropped {
+		return len(b), nil // the text body of the 404
+	}
+	return w.ResponseWriter.Write(b)
 }

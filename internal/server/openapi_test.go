@@ -155,6 +155,7 @@ func TestOpenAPI_ErrorCodesDocumented(t *testing.T) {
 	emitted := []string{
 		// server
 		"unauthorized", "forbidden", "payload_too_large", "invalid_request", "invalid_inventory", "invalid_approval", "internal",
+		"not_found", "method_not_allowed", // requests no route matches
 		// gateway
 		gateway.CodeInvalid, gateway.CodeIdempotencyKey, gateway.CodeIdempotencyReuse, gateway.CodeTransferExists,
 		gateway.CodeForbidden, gateway.CodeOverloaded, gateway.CodeUnavailable, gateway.CodeNoInventory, gateway.CodeInternal,
@@ -164,6 +165,20 @@ func TestOpenAPI_ErrorCodesDocumented(t *testing.T) {
 	for _, c := range emitted {
 		if !slices.Contains(enum, c) {
 			t.Errorf("error code %q is not in components.schemas.Error code enum %v", c, enum)
+		}
+	}
+}
+
+// docs/api.md names every error code of the document.
+func TestDocs_APIListsEveryErrorCode(t *testing.T) {
+	doc, _ := loadOpenAPI(t)
+	md, err := os.ReadFile(filepath.Join("..", "..", "docs", "api.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range doc.Components.Schemas.Error.Properties.Error.Properties.Code.Enum {
+		if !strings.Contains(string(md), "`"+c+"`") {
+			t.Errorf("docs/api.md does not name the error code %q", c)
 		}
 	}
 }

@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/xborder/xborder/internal/audit"
 	"github.com/xborder/xborder/internal/gateway"
@@ -31,7 +30,8 @@ type Options struct {
 	// uses the key kept in the database.
 	Signer *audit.Signer
 	// CheckpointEvery is how often a new checkpoint is signed when the log
-	// grew (default 1 s).
+	// grew (default 10 s, as serve's --checkpoint-every: each checkpoint
+	// costs a signature check in every verification).
 	CheckpointEvery time.Duration
 	// MaxInventoryBytes bounds PUT /v1/inventory bodies (default 32 MiB).
 	MaxInventoryBytes int64
@@ -54,6 +54,16 @@ type Server struct {
 
 	reqs *prometheus.CounterVec
 	dur  *prometheus.HistogramVec
+	// head serves the log size and inventory version; gather is what
+	// /metrics serves (the registry with head's gauges in place of the
+	// gateway's).
+	head   *headMetrics
+	gather prometheus.Gatherer
+	// unmatched answers requests no route matches (404, 405): after
+	// authentication under /v1/ and /metrics, without it elsewhere.
+	unmatchedAuth, unmatchedPublic http.HandlerFunc
+	// busyLog rate-limits the log lines of 503 answers.
+	busyLog logLimiter
 
 	stopOnce sync.Once
 	stop     chan struct{}
@@ -84,7 +94,7 @@ func New(st store.Store, gw *gateway.Gateway, opt Options) *Server {
 		opt.Registry = prometheus.NewRegistry()
 	}
 	if opt.CheckpointEvery <= 0 {
-		opt.CheckpointEvery = time.Second
+		opt.CheckpointEvery = 10 * time.Second
 	}
 	if opt.MaxInventoryBytes <= 0 {
 		opt.MaxInventoryBytes = 32 << 20
@@ -99,6 +109,11 @@ func New(st store.Store, gw *gateway.Gateway, opt Options) *Server {
 		Buckets: []float64{.0005, .001, .002, .005, .01, .02, .05, .1, .25, .5, 1, 2.5, 10}}, []string{"route"})
 	_ = s.reg.Register(s.reqs)
 	_ = s.reg.Register(s.dur)
+	s.head = newHeadMetrics(st)
+	s.busyLog.report = func(n int64) {
+		s.log.Error("requests answered 503 not logged one by one", "count", n, "interval_ms", logEvery.Milliseconds())
+	}
+	s.gather = s.head.gatherer(s.reg)
 	s.rts = []Route{
 		{"GET", "/healthz", nil, s.healthz},
 		{"GET", "/readyz", nil, s.readyz},
@@ -123,7 +138,55 @@ func New(st store.Store, gw *gateway.Gateway, opt Options) *Server {
 		s.mux.HandleFunc(rt.Method+" "+rt.Pattern, s.wrap(rt))
 	}
 	s.mountConsole()
+	// Everything no route matches: the mux's own 404 and 405 answers are
+	// text; these are the stable JSON error.
+	s.unmatchedAuth = s.wrap(Route{Pattern: unmatchedRoute, Roles: allRoles, handler: s.unmatched})
+	s.unmatchedPublic = s.wrap(Route{Pattern: unmatchedRoute, handler: s.unmatched})
+	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		if protectedPath(r.URL.Path) {
+			s.unmatchedAuth(w, r)
+		} else {
+			s.unmatchedPublic(w, r)
+		}
+	})
 	return s
+}
+
+// unmatchedRoute labels requests no route matches in logs and metrics (one
+// label, whatever the path, so that scanners cannot grow the metrics).
+const unmatchedRoute = "(unmatched)"
+
+// protectedPath: the API and metrics need a token before anything is said
+// about them, so an unknown path or a wrong method there is 401 without a
+// valid token, like every route there (docs/api.md).
+func protectedPath(p string) bool {
+	return p == "/v1" || strings.HasPrefix(p, "/v1/") || p == "/metrics"
+}
+
+// probeMethods are the methods tried to tell 405 from 404.
+var probeMethods = []string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"}
+
+// unmatched answers 405 method_not_allowed, with Allow, when another method
+// of the path has a route (or console file handler), else 404 not_found.
+func (s *Server) unmatched(w http.ResponseWriter, r *http.Request, _ gateway.Actor) {
+	var allow []string
+	for _, m := range probeMethods {
+		if m == r.Method {
+			continue
+		}
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if _, pat := s.mux.Handler(probe); pat != "" && pat != "/" {
+			allow = append(allow, m)
+		}
+	}
+	if len(allow) > 0 {
+		w.Header().Set("Allow", strings.Join(allow, ", "))
+		writeError(w, http.StatusMethodNotAllowed, "method_not_allowed",
+			fmt.Sprintf("%s is not allowed on %s (allowed: %s)", r.Method, r.URL.Path, strings.Join(allow, ", ")), nil)
+		return
+	}
+	writeError(w, http.StatusNotFound, "not_found", "no such route: "+r.URL.Path+" (the routes are in /openapi.json)", nil)
 }
 
 // Routes lists the API routes (the OpenAPI test and the auth table test walk it).
@@ -146,7 +209,7 @@ func (w *statusWriter) WriteHeader(c int) {
 // wrap adds authentication, role checks, logging and metrics. Logs carry the
 // route pattern, never the token or query values.
 func (s *Server) wrap(rt Route) http.HandlerFunc {
-	name := rt.Method + " " + rt.Pattern
+	name := strings.TrimSpace(rt.Method + " " + rt.Pattern)
 	return func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w, code: 200}
@@ -165,7 +228,16 @@ func (s *Server) wrap(rt Route) http.HandlerFunc {
 			} else if rt.Pattern != "/healthz" && rt.Pattern != "/readyz" && rt.Pattern != "/metrics" {
 				lvl = slog.LevelInfo
 			}
-			s.log.Log(r.Context(), lvl, "request", "route", name, "status", sw.code, "duration_ms", float64(d.Microseconds())/1000, "role", actor.Role, "actor", actor.Name)
+			attrs := []any{"route", name, "status", sw.code, "duration_ms", float64(d.Microseconds()) / 1000, "role", actor.Role, "actor", actor.Name}
+			if sw.code == http.StatusServiceUnavailable {
+				// Under overload every refused check is a 503: log at most
+				// one a second, and then how many were left out (the
+				// metric above counts each).
+				if !s.busyLog.allow(time.Now()) {
+					return
+				}
+			}
+			s.log.Log(r.Context(), lvl, "request", attrs...)
 		}()
 		if rt.Roles != nil {
 			a, err := s.authenticate(r)
@@ -336,10 +408,52 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request, _ gateway.Actor)
 	writeJSON(w, 200, map[string]string{"status": "ready", "backend": s.st.Backend()})
 }
 
-func (s *Server) metrics(w http.ResponseWriter, r *http.Request, _ gateway.Actor) {
-	promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{}).ServeHTTP(w, r)
-}
-
 func (s *Server) whoami(w http.ResponseWriter, r *http.Request, a gateway.Actor) {
 	writeJSON(w, 200, map[string]string{"name": a.Name, "role": a.Role})
+}
+
+// logLimiter lets one log line through per interval; the lines it holds
+// back are counted and reported by one summary line when the interval ends,
+// so a burst of any length costs about one line a second.
+type logLimiter struct {
+	mu         sync.Mutex
+	last       time.Time
+	suppressed int64
+	pending    *time.Timer
+	// report logs the summary of n suppressed lines.
+	report func(n int64)
+}
+
+// logEvery is how often a rate-limited line may be logged.
+const logEvery = time.Second
+
+// allow reports whether a line may be logged at now; if not, it is counted.
+func (l *logLimiter) allow(now time.Time) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.pending == nil && (l.last.IsZero() || now.Sub(l.last) >= logEvery) {
+		l.last = now
+		return true
+	}
+	l.suppressed++
+	if l.pending == nil {
+		l.pending = time.AfterFunc(l.last.Add(logEvery).Sub(now), l.flush)
+	}
+	return false
+}
+
+// flush reports the lines held back so far.
+func (l *logLimiter) flush() {
+	l.mu.Lock()
+	n := l.suppressed
+	l.suppressed = 0
+	if l.pending != nil {
+		l.pending.Stop()
+		l.pending = nil
+	}
+	l.last = time.Now()
+	l.mu.Unlock()
+	if n > 0 && l.report != nil {
+		l.report(n)
+	}
 }
