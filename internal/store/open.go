@@ -70,15 +70,4 @@ func Open(ctx context.Context, url string) (Store, error) {
 }
 
 // redact hides a password in a URL for messages.
-func redact(url string) string {
-	at := strings.LastIndexByte(url, '@')
-	sch := strings.Index(url, "://")
-	if at < 0 || sch < 0 || at < sch {
-		return url
-	}
-	userinfo := url[sch+3 : at]
-	if i := strings.IndexByte(userinfo, ':'); i >= 0 {
-		return url[:sch+3] + userinfo[:i] + ":***" + url[at:]
-	}
-	return url
-}
+func redact(u string) string { return RedactURL(u) }

@@ -161,3 +161,24 @@ func TestGroup_CancelledWhileQueuedNeverRuns(t *testing.T) {
 		t.Errorf("applied %v", fs.applied)
 	}
 }
+
+// TestOpen_ErrorsHideSecrets: a database URL's password never reaches an
+// error message, whether in the userinfo or a query parameter.
+func TestOpen_ErrorsHideSecrets(t *testing.T) {
+	for _, u := range []string{
+		"mysql://bob:hunter2-secret@db/x",
+		"mysql://db/x?password=hunter2-secret",
+		"mysql://db/x?sslpassword=hunter2-secret&user=bob",
+	} {
+		_, err := Open(context.Background(), u)
+		if err == nil {
+			t.Fatalf("%s opened", u)
+		}
+		if strings.Contains(err.Error(), "hunter2") {
+			t.Errorf("Open(%s): %v", u, err)
+		}
+	}
+	if got := RedactURL("postgres://bob:pw@h/db?sslmode=disable&password=x&token=y"); got != "postgres://bob:***@h/db?sslmode=disable&password=***&token=***" {
+		t.Errorf("RedactURL = %s", got)
+	}
+}
