@@ -61,7 +61,6 @@ func (g *Gateway) compile(ctx context.Context, tx store.ReadTx) (*compiled, erro
 		}
 	}
 	g.comp = c
-	g.invVer.Set(float64(v))
 	return c, nil
 }
 
@@ -137,9 +136,6 @@ func (g *Gateway) decideBatch(tx store.Tx, batch []*pending, outs []outcome, loo
 		if err := tx.AddApprovalUsage(ctx, id, st.addUsage[id]); err != nil {
 			return err
 		}
-	}
-	if size, err := tx.LogSize(ctx); err == nil {
-		g.logSize.Set(float64(size))
 	}
 	return nil
 }

@@ -92,8 +92,6 @@ type Gateway struct {
 
 	checks  *prometheus.CounterVec
 	latency prometheus.Histogram
-	logSize prometheus.Gauge
-	invVer  prometheus.Gauge
 	batchSz prometheus.Histogram
 	reruns  *prometheus.CounterVec
 	refused *prometheus.CounterVec
@@ -131,8 +129,6 @@ func New(st store.Store, opt Options) (*Gateway, error) {
 	g.latency = prometheus.NewHistogram(prometheus.HistogramOpts{Name: "xborder_check_duration_seconds", Help: "Time to answer a check, including the durable commit.",
 		Buckets: []float64{.0005, .001, .002, .005, .01, .02, .05, .1, .25, .5, 1, 2.5}})
 	g.refused = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "xborder_checks_refused_total", Help: "Check requests refused before a decision, by error code (each one logged as check.refused)."}, []string{"code"})
-	g.logSize = prometheus.NewGauge(prometheus.GaugeOpts{Name: "xborder_audit_log_size", Help: "Entries in the audit log."})
-	g.invVer = prometheus.NewGauge(prometheus.GaugeOpts{Name: "xborder_inventory_version", Help: "Version of the inventory the gateway decides with."})
 	g.batchSz = prometheus.NewHistogram(prometheus.HistogramOpts{Name: "xborder_check_batch_size", Help: "Checks sharing one durable commit.",
 		Buckets: []float64{1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024}})
 	g.reruns = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "xborder_check_batch_reruns_total",
@@ -140,7 +136,7 @@ func New(st store.Store, opt Options) (*Gateway, error) {
 	depth := prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "xborder_commit_queue_depth", Help: "Checks waiting for or inside the current batch commit, plus other writes waiting for the shared committer."},
 		func() float64 { return float64(g.depth.Load() + g.group.QueueDepth()) })
 	if opt.Registry != nil {
-		for _, c := range []prometheus.Collector{g.checks, g.latency, g.logSize, g.invVer, g.batchSz, g.reruns, g.refused, depth} {
+		for _, c := range []prometheus.Collector{g.checks, g.latency, g.batchSz, g.reruns, g.refused, depth} {
 			if err := opt.Registry.Register(c); err != nil {
 				g.group.Close()
 				return nil, fmt.Errorf("gateway: register metrics: %w", err)

@@ -3,7 +3,6 @@ package server
 import (
 	"context"
 	"net/http"
-	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -66,25 +65,11 @@ func (h *headMetrics) refresh(ctx context.Context) error {
 	})
 }
 
-// gatherer serves reg without the gateway's copies of the head metrics,
-// plus the head metrics.
+// gatherer serves reg plus the head metrics (the log size and inventory
+// version, read from the database at each scrape so that they are right
+// after a restart and count other instances' writes too).
 func (h *headMetrics) gatherer(reg prometheus.Gatherer) prometheus.Gatherer {
-	return prometheus.Gatherers{prometheus.GathererFunc(without(reg.Gather, metricLogSize, metricInvVersion)), h.reg}
-}
-
-// without drops the named families from what gather returns. It is generic
-// only so that the metric family type (client_model's) need not be imported.
-func without[M interface{ GetName() string }](gather func() ([]M, error), names ...string) func() ([]M, error) {
-	return func() ([]M, error) {
-		mfs, err := gather()
-		out := mfs[:0]
-		for _, mf := range mfs {
-			if !slices.Contains(names, mf.GetName()) {
-				out = append(out, mf)
-			}
-		}
-		return out, err
-	}
+	return prometheus.Gatherers{reg, h.reg}
 }
 
 func (s *Server) metrics(w http.ResponseWriter, r *http.Request, _ gateway.Actor) {
