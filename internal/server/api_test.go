@@ -294,6 +294,21 @@ func TestInventory_RoundTrip(t *testing.T) {
 	if !strings.Contains(string(second.body), "艾克美汽车（中国）有限公司") {
 		t.Errorf("Chinese name lost or escaped: %s", second.body)
 	}
+	// The log keeps what the inventory said, not only that it changed: the
+	// stored one is replaced in place.
+	p := h.entries(0, 1000)
+	last := p.Entries[len(p.Entries)-1]
+	var eb struct {
+		Version    int64          `json:"version"`
+		BodySHA256 string         `json:"body_sha256"`
+		Content    map[string]any `json:"content"`
+	}
+	if err := json.Unmarshal(last.Body, &eb); err != nil {
+		t.Fatal(err)
+	}
+	if last.Kind != "inventory.put" || eb.BodySHA256 == "" || !bytes.Equal(mustJSON(t, eb.Content["assets"]), mustJSON(t, doc["assets"])) {
+		t.Errorf("inventory.put entry %s: want the content as GET /v1/inventory shows it", last.Body)
+	}
 }
 
 // ---- approvals ----

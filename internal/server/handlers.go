@@ -77,8 +77,7 @@ func (s *Server) putInventory(w http.ResponseWriter, r *http.Request, a gateway.
 			return err
 		}
 		version = v
-		eb, _ := json.Marshal(map[string]any{"version": v, "processors": len(inv.Processors), "assets": len(inv.Assets),
-			"approvals": len(inv.Approvals), "body_sha256": hex.EncodeToString(sum[:])})
+		eb := inventoryEntry(v, inv, sum[:])
 		_, err = tx.AppendAudit(r.Context(), audit.Entry{Time: s.gw.Now(), Kind: "inventory.put", Actor: a.String(), Body: eb})
 		return err
 	})
@@ -522,4 +521,25 @@ func (s *Server) entries(w http.ResponseWriter, r *http.Request, _ gateway.Actor
 		return
 	}
 	writeJSON(w, 200, map[string]any{"size": size, "from": from, "entries": out})
+}
+
+// maxInventoryEntry bounds the inventory content logged with inventory.put
+// (an audit entry holds at most 1 MiB).
+const maxInventoryEntry = 768 << 10
+
+// inventoryEntry is the inventory.put body: counts, the body's digest and,
+// when it fits, the content in the GET /v1/inventory form, so an inspector
+// can tell from the log alone what an approval or a declared fact said when
+// a later check relied on it (the stored inventory is replaced in place).
+func inventoryEntry(version int64, inv *model.Inventory, sum []byte) []byte {
+	m := map[string]any{"version": version, "processors": len(inv.Processors), "assets": len(inv.Assets),
+		"approvals": len(inv.Approvals), "body_sha256": hex.EncodeToString(sum)}
+	content, err := json.Marshal(inventoryDoc(inv.Processors, inv.Assets, inv.Approvals, nil))
+	if err == nil && len(content) <= maxInventoryEntry {
+		m["content"] = json.RawMessage(content)
+	} else {
+		m["content_omitted"] = fmt.Sprintf("the inventory's content (%d bytes) exceeds what one entry holds; body_sha256 identifies the body", len(content))
+	}
+	eb, _ := json.Marshal(m)
+	return eb
 }
