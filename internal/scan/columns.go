@@ -3,6 +3,7 @@ package scan
 import (
 	"bytes"
 	"fmt"
+	"sort"
 
 	"github.com/xborder/xborder/internal/scan/detect"
 )
@@ -37,6 +38,7 @@ type colStats struct {
 	nonEmpty                                int
 	vin, plate, cnid, phone                 int
 	float, fracDigits, fracVals, absOver90  int
+	fracNonZero                             int // decimals with a non-zero fraction
 	inLat, inLon                            int
 	epochS, epochMs, dateTime, zoned, clock int
 	dateOnly                                int
@@ -77,6 +79,9 @@ func (s *colStats) add(v []byte) {
 		if dot := bytes.IndexByte(v, '.'); dot >= 0 {
 			s.fracVals++
 			s.fracDigits += len(v) - dot - 1
+			if len(bytes.Trim(v[dot+1:], "0")) > 0 {
+				s.fracNonZero++
+			}
 		}
 		if f >= -90 && f <= 90 {
 			s.inLat++
@@ -148,14 +153,23 @@ func share(n, of int) float64 {
 	return float64(n) / float64(of)
 }
 
+// maxPairs is how many coordinate pairs a record may hold (each a point).
+const maxPairs = 32
+
+// coordPair is a latitude and a longitude column (-1: not seen yet, JSON).
+type coordPair struct{ lat, lon int }
+
 // schema is the per-column plan for a tabular file.
 type schema struct {
-	names  []string
-	kinds  []colKind
-	why    []string
-	latCol int
-	lonCol int
-	// Coordinate problems found while deciding (header swapped, order assumed).
+	names []string
+	kinds []colKind
+	why   []string
+	// pairs are the coordinate pairs of a record; slot maps a column to
+	// 2*pair (latitude) or 2*pair+1 (longitude), -1 for other columns.
+	pairs []coordPair
+	slot  []int8
+	// Coordinate problems found while deciding (header swapped, order
+	// assumed, possible coordinates not used).
 	notes []string
 	// vehKey / perKey are the columns whose values key distinct vehicles and
 	// people (-1: none).
@@ -177,7 +191,7 @@ func colName(names []string, i int) string {
 // needs more than half of the sampled values to validate; without a hint
 // 90% must. So a column named "vin" whose values are mostly not VINs is
 // scanned as text, and a column of valid VINs is found without a header.
-func decideSchema(header []string, n int, sample [][][]byte) *schema {
+func decideSchema(header []string, n int, sample [][][]byte, mainland func(lat, lon float64) bool) *schema {
 	if len(header) > n {
 		n = len(header)
 	}
@@ -190,7 +204,10 @@ func decideSchema(header []string, n int, sample [][][]byte) *schema {
 		}
 	}
 	sc := &schema{names: header, kinds: make([]colKind, n), why: make([]string, n), epoch: make([]detect.EpochUnit, n),
-		latCol: -1, lonCol: -1, vehKey: -1, perKey: -1}
+		slot: make([]int8, n), vehKey: -1, perKey: -1}
+	for i := range sc.slot {
+		sc.slot[i] = -1
+	}
 	hints := make([]detect.Hint, n)
 	for i := 0; i < n; i++ {
 		if i < len(header) {
@@ -267,9 +284,18 @@ func decideSchema(header []string, n int, sample [][][]byte) *schema {
 			}
 		}
 	}
-	sc.decideCoordinates(header, hints, st)
+	if mainland == nil {
+		mainland = mainlandBox
+	}
+	sc.decideCoordinates(header, hints, st, sample, mainland)
 	sc.decideKeys()
 	return sc
+}
+
+// mainlandBox stands in for the boundaries when none are loaded: only to
+// tell the order of a headerless pair, never to place a point.
+func mainlandBox(lat, lon float64) bool {
+	return lon >= 73.4 && lon <= 135.1 && lat >= 18.1 && lat <= 53.6
 }
 
 func validFor(s *colStats, h detect.Hint) int {
@@ -292,86 +318,295 @@ func validFor(s *colStats, h detect.Hint) int {
 	return 0
 }
 
-// decideCoordinates picks one latitude and one longitude column. Headers
-// decide first; when the header's lat column holds values beyond ±90 and the
-// lon column does not, the header is swapped: that is reported and the
-// columns are read by their values. Without headers, a column of decimals
-// (3+ fraction digits on average) mostly beyond ±90 is a longitude and the
-// nearest such column within ±90 its latitude. Two columns both within ±90
-// without headers are not taken as coordinates (the order cannot be told).
-func (sc *schema) decideCoordinates(header []string, hints []detect.Hint, st []colStats) {
-	lat, lon := -1, -1
-	for i, h := range hints {
+// decideCoordinates picks the coordinate pairs of a record.
+//
+// Headers decide first: a column named like a latitude or longitude (exact
+// names such as lat or 纬度, or the word as a token: pickup_lat, center_lon,
+// lat_gcj02, y/x) is a coordinate column; token and weak names need
+// coordinate-like values, exact names a majority of numbers, and a column
+// empty throughout the sample keeps its header's word. Latitudes pair with
+// the longitude of the same stem (pickup_lat with pickup_lon), then with
+// the nearest unpaired one. When a pair's latitude column holds values
+// beyond ±90 and its longitude column does not, the header is swapped: that
+// is reported and the columns are read by their values.
+//
+// Without a header, values decide: a column of decimals (3+ fraction digits)
+// mostly beyond ±90 is a longitude and the nearest such column within ±90
+// its latitude; two adjacent such columns both within ±90 are taken in the
+// order that places most sampled rows in mainland China (neither: not
+// taken, and said). A header naming no coordinate column never gets one
+// from values alone (measurements look like coordinates), but unused
+// columns that look like coordinates are reported.
+func (sc *schema) decideCoordinates(header []string, hints []detect.Hint, st []colStats, sample [][][]byte, mainland func(lat, lon float64) bool) {
+	n := len(st)
+	type cand struct {
+		col  int
+		stem string
+		why  string
+	}
+	var lats, lons []cand
+	for i := 0; i < n && i < len(header); i++ {
+		h, stem, exact := detect.CoordHeader(header[i])
+		if h == detect.HintNone || hints[i] != h {
+			continue
+		}
+		s := &st[i]
+		why := "header"
 		switch {
-		case h == detect.HintLat && lat < 0 && st[i].nonEmpty > 0 && share(st[i].float, st[i].nonEmpty) > 0.5:
-			lat = i
-		case h == detect.HintLon && lon < 0 && st[i].nonEmpty > 0 && share(st[i].float, st[i].nonEmpty) > 0.5:
-			lon = i
+		case s.nonEmpty == 0:
+			why = "header; no value in the sample"
+		case exact && share(s.float, s.nonEmpty) > 0.5:
+		case !exact && share(s.float, s.nonEmpty) >= 0.9 && share(s.inLon, s.float) >= 0.9:
+		default:
+			sc.notes = append(sc.notes, fmt.Sprintf("column %q is named like a %s but only %d of %d sampled values are coordinates; not used as coordinates",
+				colName(header, i), h, min(s.float, s.inLon), s.nonEmpty))
+			continue
+		}
+		c := cand{col: i, stem: stem, why: why}
+		if h == detect.HintLat {
+			lats = append(lats, c)
+		} else {
+			lons = append(lons, c)
 		}
 	}
-	if lat >= 0 && lon >= 0 {
+	// Pair latitudes and longitudes: same stem first, then nearest.
+	latUsed, lonUsed := make([]bool, len(lats)), make([]bool, len(lons))
+	type pairCand struct{ la, lo cand }
+	var pairs []pairCand
+	for a, la := range lats {
+		for b, lo := range lons {
+			if !lonUsed[b] && lo.stem == la.stem {
+				latUsed[a], lonUsed[b] = true, true
+				pairs = append(pairs, pairCand{la, lo})
+				break
+			}
+		}
+	}
+	for a, la := range lats {
+		if latUsed[a] {
+			continue
+		}
+		best := -1
+		for b, lo := range lons {
+			if !lonUsed[b] && (best < 0 || abs(lo.col-la.col) < abs(lons[best].col-la.col)) {
+				best = b
+			}
+		}
+		if best >= 0 {
+			latUsed[a], lonUsed[best] = true, true
+			pairs = append(pairs, pairCand{la, lons[best]})
+		}
+	}
+	sort.SliceStable(pairs, func(i, j int) bool {
+		return min(pairs[i].la.col, pairs[i].lo.col) < min(pairs[j].la.col, pairs[j].lo.col)
+	})
+	for _, p := range pairs {
+		lat, lon := p.la.col, p.lo.col
 		la, lo := &st[lat], &st[lon]
-		if share(la.absOver90, la.float) > 0.5 && share(lo.absOver90, lo.float) < 0.5 {
+		if la.float > 0 && lo.float > 0 && share(la.absOver90, la.float) > 0.5 && share(lo.absOver90, lo.float) < 0.5 {
 			sc.notes = append(sc.notes, fmt.Sprintf("header %q holds longitudes and %q latitudes (columns swapped in the header); coordinates read by value range",
 				colName(header, lat), colName(header, lon)))
 			lat, lon = lon, lat
 		}
-		sc.setCoords(lat, lon, "header")
-		return
+		why := p.la.why
+		if p.lo.why != why {
+			why = p.la.why + " / " + p.lo.why
+		}
+		sc.addPair(lat, lon, why)
 	}
 	coordish := func(i int) bool {
 		s := &st[i]
-		return sc.kinds[i] == kNumber && s.nonEmpty > 0 && share(s.float, s.nonEmpty) >= 0.9 &&
+		return sc.kinds[i] == kNumber && sc.slot[i] < 0 && s.nonEmpty > 0 && share(s.float, s.nonEmpty) >= 0.9 &&
 			share(s.fracVals, s.nonEmpty) >= 0.9 && float64(s.fracDigits)/float64(max(s.fracVals, 1)) >= 3 &&
 			share(s.inLon, s.float) >= 0.9
 	}
-	if lat >= 0 || lon >= 0 {
-		// One side named: find the other among unnamed decimal columns.
-		for d := 1; d < len(st); d++ {
-			for _, j := range []int{max(lat, lon) + d, max(lat, lon) - d} {
-				if j < 0 || j >= len(st) || hints[j] != detect.HintNone || !coordish(j) {
+	// One side named: find the other among unnamed decimal columns.
+	single := func(col int, isLat bool) {
+		for d := 1; d < n; d++ {
+			for _, j := range []int{col + d, col - d} {
+				if j < 0 || j >= n || hints[j] != detect.HintNone || !coordish(j) {
 					continue
 				}
-				if lat >= 0 && share(st[j].absOver90, st[j].float) > 0.5 {
-					sc.setCoords(lat, j, "header and value range")
+				if isLat && share(st[j].absOver90, st[j].float) > 0.5 {
+					sc.addPair(col, j, "header and value range")
 					return
 				}
-				if lon >= 0 && share(st[j].inLat, st[j].float) >= 0.9 {
-					sc.setCoords(j, lon, "header and value range")
+				if !isLat && share(st[j].inLat, st[j].float) >= 0.9 {
+					sc.addPair(j, col, "header and value range")
 					return
 				}
 			}
 		}
-		return
+		side, other := "latitude", "longitude"
+		if !isLat {
+			side, other = other, side
+		}
+		sc.notes = append(sc.notes, fmt.Sprintf("possible coordinates in column %q not used: named like a %s, but no %s column goes with it",
+			colName(header, col), side, other))
 	}
-	if len(header) > 0 {
-		// A header that names no coordinate column: numbers with decimals
-		// there are measurements (pressure, fuel trim), not positions.
-		return
+	for a, la := range lats {
+		if !latUsed[a] {
+			single(la.col, true)
+		}
 	}
-	for i := range st {
+	for b, lo := range lons {
+		if !lonUsed[b] {
+			single(lo.col, false)
+		}
+	}
+	if len(header) == 0 {
+		sc.valuePairs(st, sample, mainland, coordish)
+	}
+	sc.possibleCoordinates(header, st, sample, mainland)
+	if len(sc.pairs) > 1 {
+		for k, p := range sc.pairs {
+			sc.why[p.lat] += fmt.Sprintf("; pair %d (with column %d)", k+1, p.lon+1)
+			sc.why[p.lon] += fmt.Sprintf("; pair %d (with column %d)", k+1, p.lat+1)
+		}
+	}
+}
+
+func abs(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
+
+// valuePairs takes coordinate pairs from the values of a headerless file.
+func (sc *schema) valuePairs(st []colStats, sample [][][]byte, mainland func(lat, lon float64) bool, coordish func(int) bool) {
+	n := len(st)
+	for i := 0; i < n; i++ {
 		if !coordish(i) || share(st[i].absOver90, st[i].float) <= 0.5 {
 			continue
 		}
 		best := -1
-		for d := 1; d < len(st) && best < 0; d++ {
+		for d := 1; d < n && best < 0; d++ {
 			for _, j := range []int{i - d, i + d} {
-				if j >= 0 && j < len(st) && j != i && coordish(j) && share(st[j].inLat, st[j].float) >= 0.9 {
+				if j >= 0 && j < n && j != i && coordish(j) && share(st[j].inLat, st[j].float) >= 0.9 {
 					best = j
 					break
 				}
 			}
 		}
 		if best >= 0 {
-			sc.setCoords(best, i, "value range")
-			return
+			sc.addPair(best, i, "value range")
+		}
+	}
+	// Both within ±90 (western China, Europe): the mainland tells the order.
+	for i := 0; i+1 < n; i++ {
+		j := i + 1
+		if !coordish(i) || !coordish(j) || share(st[i].inLat, st[i].float) < 0.9 || share(st[j].inLat, st[j].float) < 0.9 {
+			continue
+		}
+		ij, ji, tested := orderInChina(sample, i, j, mainland)
+		switch {
+		case ij > ji && 2*ij >= tested:
+			sc.addPair(i, j, fmt.Sprintf("value range; this order puts %d of %d sampled rows in mainland China, the other %d", ij, tested, ji))
+		case ji > ij && 2*ji >= tested:
+			sc.addPair(j, i, fmt.Sprintf("value range; this order puts %d of %d sampled rows in mainland China, the other %d", ji, tested, ij))
+		default:
+			sc.notes = append(sc.notes, fmt.Sprintf("possible coordinates in columns %d,%d not used: both within ±90° and neither order puts most sampled rows in mainland China, so which is the latitude cannot be told",
+				i+1, j+1))
+			continue
+		}
+		i++
+	}
+}
+
+// orderInChina counts sampled rows placed in mainland China reading column
+// a as the latitude and b as the longitude, and the other way round.
+func orderInChina(sample [][][]byte, a, b int, mainland func(lat, lon float64) bool) (ab, ba, tested int) {
+	for _, rec := range sample {
+		if tested >= 500 {
+			break
+		}
+		if a >= len(rec) || b >= len(rec) {
+			continue
+		}
+		x, ok1 := detect.ParseFloat(bytes.TrimSpace(rec[a]))
+		y, ok2 := detect.ParseFloat(bytes.TrimSpace(rec[b]))
+		if !ok1 || !ok2 {
+			continue
+		}
+		tested++
+		if mainland(x, y) {
+			ab++
+		}
+		if mainland(y, x) {
+			ba++
+		}
+	}
+	return ab, ba, tested
+}
+
+// measureWords in a header say a numeric column is a measurement, not a
+// coordinate, even when its values would fit one.
+var measureWords = map[string]bool{
+	"pressure": true, "temp": true, "temperature": true, "speed": true, "volt": true, "voltage": true,
+	"current": true, "trim": true, "load": true, "rpm": true, "soc": true, "fuel": true, "throttle": true,
+	"pedal": true, "torque": true, "angle": true, "heading": true, "altitude": true, "alt": true,
+	"elevation": true, "distance": true, "odometer": true, "mileage": true, "battery": true, "power": true,
+	"energy": true, "level": true, "ratio": true, "percent": true, "pct": true, "humidity": true,
+	"advance": true, "timing": true, "accel": true, "acceleration": true, "gyro": true, "yaw": true,
+	"pitch": true, "roll": true, "bearing": true, "course": true, "direction": true, "price": true,
+	"cost": true, "amount": true, "fee": true, "weight": true, "rate": true, "score": true,
+}
+
+// possibleCoordinates reports unused numeric columns that look like a
+// coordinate pair, so that a position is never missed silently.
+func (sc *schema) possibleCoordinates(header []string, st []colStats, sample [][][]byte, mainland func(lat, lon float64) bool) {
+	n := len(st)
+	looks := func(i int) bool {
+		s := &st[i]
+		if sc.kinds[i] != kNumber || sc.slot[i] >= 0 || s.nonEmpty == 0 || share(s.float, s.nonEmpty) < 0.9 ||
+			share(s.fracNonZero, s.nonEmpty) < 0.5 || share(s.inLon, s.float) < 0.9 || len(s.distinct) < 2 {
+			return false
+		}
+		if i < len(header) {
+			for _, t := range detect.HeaderTokens(header[i]) {
+				if measureWords[t] {
+					return false
+				}
+			}
+		}
+		return true
+	}
+	why := "the header does not name them as coordinates (measurements can look like coordinates); name them lat and lon to read them as positions"
+	if len(header) == 0 {
+		why = "their values fit coordinates, but with fewer than 3 decimals"
+	}
+	for i := 0; i+1 < n; i++ {
+		j := i + 1
+		if !looks(i) || !looks(j) {
+			continue
+		}
+		lonI, lonJ := share(st[i].absOver90, st[i].float) > 0.5, share(st[j].absOver90, st[j].float) > 0.5
+		latI, latJ := share(st[i].inLat, st[i].float) >= 0.9, share(st[j].inLat, st[j].float) >= 0.9
+		ok := (lonI && latJ) || (lonJ && latI)
+		if !ok && latI && latJ {
+			ij, ji, tested := orderInChina(sample, i, j, mainland)
+			ok = tested > 0 && 2*max(ij, ji) >= tested
+		}
+		if ok {
+			sc.notes = append(sc.notes, fmt.Sprintf("possible coordinates in columns %s,%s not used: %s", colName(header, i), colName(header, j), why))
+			i++
 		}
 	}
 }
 
-func (sc *schema) setCoords(lat, lon int, why string) {
-	sc.latCol, sc.lonCol = lat, lon
+// addPair makes lat and lon a coordinate pair (beyond maxPairs the columns
+// stay numbers, and that is said).
+func (sc *schema) addPair(lat, lon int, why string) {
+	if len(sc.pairs) >= maxPairs {
+		sc.notes = append(sc.notes, fmt.Sprintf("more than %d coordinate pairs in a record: columns %s,%s not used as coordinates",
+			maxPairs, colName(sc.names, lat), colName(sc.names, lon)))
+		return
+	}
+	p := len(sc.pairs)
+	sc.pairs = append(sc.pairs, coordPair{lat, lon})
 	sc.kinds[lat], sc.kinds[lon] = kLat, kLon
+	sc.slot[lat], sc.slot[lon] = int8(2*p), int8(2*p+1)
 	sc.why[lat], sc.why[lon] = why, why
 }
 

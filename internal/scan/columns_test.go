@@ -2,6 +2,7 @@ package scan
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 )
 
@@ -34,7 +35,7 @@ func TestDecideSchema_Thresholds(t *testing.T) {
 		{[]string{"plate", "n"}, 100, 100, kText}, // a hint for another kind does not lower the bar
 	}
 	for _, c := range cases {
-		sc := decideSchema(c.header, 2, col(c.valid, c.total))
+		sc := decideSchema(c.header, 2, col(c.valid, c.total), nil)
 		if sc.kinds[0] != c.want {
 			t.Errorf("header %v, %d/%d valid: %v, want %v (%s)", c.header, c.valid, c.total, sc.kinds[0], c.want, sc.why[0])
 		}
@@ -58,7 +59,7 @@ func TestDecideSchema_KeysAndCoordinates(t *testing.T) {
 		[]string{"0a1c60b6ec3cf05f07479a9e64a3dc90", "1559750405", "24.489405", "118.112733", "26.4"},
 		[]string{"0a1c60b6ec3cf05f07479a9e64a3dc90", "1559750411", "24.489355", "118.113178", "31.4"},
 		[]string{"0b1c60b6ec3cf05f07479a9e64a3dc90", "1559750441", "24.486801", "118.114785", "36.6"},
-	))
+	), nil)
 	want := []colKind{kID, kTime, kLat, kLon, kNumber}
 	for i, k := range want {
 		if sc.kinds[i] != k {
@@ -69,17 +70,18 @@ func TestDecideSchema_KeysAndCoordinates(t *testing.T) {
 		t.Fatalf("keys %d %d", sc.vehKey, sc.perKey)
 	}
 	// With a header naming no coordinates, decimals are measurements.
-	sc = decideSchema([]string{"pressure", "trim"}, 2, rows([]string{"101.325", "-3.125"}, []string{"101.300", "-3.250"}))
-	if sc.latCol >= 0 || sc.lonCol >= 0 {
+	sc = decideSchema([]string{"pressure", "trim"}, 2, rows([]string{"101.325", "-3.125"}, []string{"101.300", "-3.250"}), nil)
+	if len(sc.pairs) != 0 || len(sc.notes) != 0 {
 		t.Fatalf("coordinates from a header naming none: %v", sc.kinds)
 	}
-	// Two headerless columns within ±90: the order cannot be told.
-	sc = decideSchema(nil, 2, rows([]string{"48.8566", "2.3522"}, []string{"48.8570", "2.3530"}))
-	if sc.latCol >= 0 {
-		t.Fatalf("ambiguous pair taken: %v", sc.kinds)
+	// Two headerless columns within ±90 and neither order in mainland
+	// China: the order cannot be told, and that is said.
+	sc = decideSchema(nil, 2, rows([]string{"48.8566", "2.3522"}, []string{"48.8570", "2.3530"}), nil)
+	if len(sc.pairs) != 0 || len(sc.notes) != 1 || !strings.Contains(sc.notes[0], "possible coordinates in columns 1,2") {
+		t.Fatalf("ambiguous pair taken: %v %q", sc.kinds, sc.notes)
 	}
 	// VIN key beats plate, resident ID beats phone.
-	sc = decideSchema([]string{"plate", "vin", "phone", "idcard"}, 4, rows([]string{"京A12345", "LRW3E7EB6RC101571", "13812345678", "11010519491231002X"}))
+	sc = decideSchema([]string{"plate", "vin", "phone", "idcard"}, 4, rows([]string{"京A12345", "LRW3E7EB6RC101571", "13812345678", "11010519491231002X"}), nil)
 	if sc.vehKey != 1 || sc.perKey != 3 {
 		t.Fatalf("keys %d %d", sc.vehKey, sc.perKey)
 	}

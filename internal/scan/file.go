@@ -46,6 +46,10 @@ type fileState struct {
 	veh *distinct.Flagged
 	// keyDet is the detector whose distinct set comes from veh (-1: none).
 	keyDet int
+	// txt holds identifiers found in free text (VINs, plates, resident
+	// IDs, phones) with their records' flags: the subjects of a file that
+	// has no key column (a log), chosen at the end of the file.
+	txt [numTxt]*distinct.Flagged
 }
 
 // chunkProblems collects problems with a bound.
@@ -109,9 +113,19 @@ type worker struct {
 	rowPending  [][2]float64
 
 	// per-row state
+	cv      [2 * maxPairs]float64 // coordinate values by slot
 	rowPts  [8][2]float64
 	rowNPts int
 	rowCNID bool
+	rowTxt  [8]txtKey
+	rowNTxt int
+	noKeys  bool // identifiers found now do not key subjects
+
+	txt [numTxt]*distinct.FlagBatch
+	// numText: text columns (by index < 64) where a coordinate-like value
+	// turned up, with the first line.
+	numText uint64
+	numLine [64]int64
 }
 
 func (s *Scanner) newWorker(fs *fileState) *worker {
@@ -162,6 +176,9 @@ func (s *Scanner) scanFile(ctx context.Context, path string) error {
 	fr.Format = d.Format
 	fs := &fileState{index: idx, path: path, format: d.Format, dialect: d, checkUTF: f.Encoding != read.EncGB18030,
 		veh: distinct.NewFlagged(s.opt.ExactLimit), keyDet: -1}
+	for i := range fs.txt {
+		fs.txt[i] = distinct.NewFlagged(s.opt.ExactLimit)
+	}
 	fs.crs, fr.CRSSource = s.fileCRS(path, d)
 	var notes []string
 	switch d.Format {
@@ -170,7 +187,16 @@ func (s *Scanner) scanFile(ctx context.Context, path string) error {
 		fr.Delimiter = string(d.Delim)
 		fr.Header = d.Header != nil && d.Format == read.FormatCSV
 		sample := sampleRecords(f.Head, complete, d)
-		fs.sch = decideSchema(d.Header, d.NumFields, sample)
+		fs.sch = decideSchema(d.Header, d.NumFields, sample, s.mainland(fs.crs))
+		if fr.CRSSource == "assumed" {
+			// A coordinate column may name its system (lat_gcj02).
+			for _, p := range fs.sch.pairs {
+				if c := detect.HeaderCRS(colName(d.Header, p.lat) + " " + colName(d.Header, p.lon)); c != "" {
+					fs.crs, fr.CRSSource = c, "file"
+					break
+				}
+			}
+		}
 		if d.Format == read.FormatPLT {
 			fs.sch.timeUTC = true
 			fs.perConst = geolifeUser(path)
@@ -221,8 +247,134 @@ func (s *Scanner) scanFile(ctx context.Context, path string) error {
 		w.probs.add(w.stopLine, "reading stopped: %v; %s", err2, what)
 		err2 = errStopped
 	}
+	s.textColumns(fs, workers)
+	if fs.format == read.FormatJSONL {
+		fr.Columns = jsonColumns(workers)
+	}
+	s.textSubjects(fs, workers)
 	s.finishFile(&fr, fs, workers, notes, err2)
 	return nil
+}
+
+// textColumns reports text columns where coordinate-like values turned up
+// after the sample had decided them (so positions are never missed
+// silently: the columns were scanned as text).
+func (s *Scanner) textColumns(fs *fileState, ws []*worker) {
+	if fs.sch == nil {
+		return
+	}
+	var cols uint64
+	var first [64]int64
+	for _, w := range ws {
+		cols |= w.numText
+		for i := range first {
+			if w.numText&(1<<i) != 0 && (first[i] == 0 || w.numLine[i] < first[i]) {
+				first[i] = w.numLine[i]
+			}
+		}
+	}
+	if cols&(cols-1) == 0 {
+		return // none, or a single column: a pair needs two
+	}
+	var names []string
+	line := int64(0)
+	for i := 0; i < 64; i++ {
+		if cols&(1<<i) != 0 {
+			names = append(names, colName(fs.sch.names, i))
+			if line == 0 || first[i] < line {
+				line = first[i]
+			}
+		}
+	}
+	ws[0].probs.add(line, "possible coordinates in columns %s not used: coordinate-like values appear from here on in columns the first %d records decided hold text; name them lat and lon, or check the file", strings.Join(names, ","), sampleRows)
+}
+
+// jsonColumns lists the keys of a JSON Lines file over every worker's
+// schema (each worker saw some of the records), in order of first sight.
+func jsonColumns(ws []*worker) []ColumnReport {
+	var out []ColumnReport
+	seen := map[string]bool{}
+	for _, w := range ws {
+		if w.sch == nil {
+			continue
+		}
+		for i, k := range w.sch.kinds {
+			if n := w.sch.names[i]; !seen[n] {
+				seen[n] = true
+				out = append(out, ColumnReport{Index: len(out) + 1, Name: n, Kind: k.String(), Why: w.sch.why[i]})
+			}
+		}
+	}
+	return out
+}
+
+// textSubjects: in a file without a vehicle key column, the VINs found in
+// its free text (else its plates) are its vehicles; without a person key
+// column, its resident ID numbers (else phone numbers) found in text are
+// its people, when there are at least as many of them as vehicles (else
+// one person per vehicle stands, as for any file with vehicles only). The
+// key is reported as "vin (found in text)" and so on.
+func (s *Scanner) textSubjects(fs *fileState, ws []*worker) {
+	hasVeh, hasPer := false, fs.perConst != 0
+	for _, w := range ws {
+		w.flush()
+		if w.sch != nil {
+			hasVeh = hasVeh || w.sch.vehKey >= 0
+			hasPer = hasPer || w.sch.perKey >= 0
+		}
+	}
+	vehLabel, perLabel := "", ""
+	if !hasVeh {
+		for _, k := range []int{tVIN, tPlate} {
+			if n, _ := fs.txt[k].Count(-1); n > 0 {
+				_ = fs.veh.Merge(fs.txt[k])
+				vehLabel = txtNames[k] + " (found in text)"
+				break
+			}
+		}
+	}
+	if !hasPer {
+		nv, _ := fs.veh.Count(-1)
+		for _, k := range []int{tCNID, tPhone} {
+			n, _ := fs.txt[k].Count(-1)
+			if n == 0 {
+				continue
+			}
+			if n >= nv {
+				_ = s.people.Merge(fs.txt[k])
+				perLabel = txtNames[k] + " (found in text)"
+			}
+			break
+		}
+	}
+	if vehLabel == "" && perLabel == "" {
+		return
+	}
+	// The report takes its key names from the first worker's schema: give
+	// it one with the text keys as columns of their own (never listed for
+	// CSV files; for JSON Lines the columns are listed already).
+	w := ws[0]
+	var ls schema
+	if b := w.sch; b != nil {
+		ls = *b
+		ls.kinds = append([]colKind(nil), b.kinds...)
+		ls.why = append([]string(nil), b.why...)
+		ls.names = make([]string, len(b.kinds))
+		copy(ls.names, b.names)
+	} else {
+		ls.vehKey, ls.perKey = -1, -1
+	}
+	n := len(ls.kinds)
+	ls.kinds = append(ls.kinds, kText, kText)
+	ls.names = append(ls.names, vehLabel, perLabel)
+	ls.why = append(ls.why, "not a column: identifiers found in free text", "not a column: identifiers found in free text")
+	if vehLabel != "" {
+		ls.vehKey = n
+	}
+	if perLabel != "" {
+		ls.perKey = n + 1
+	}
+	w.sch = &ls
 }
 
 // fileCRS decides the coordinate system of a file: the --crs flag, else a
@@ -247,6 +399,26 @@ func (s *Scanner) fileCRS(path string, d read.Dialect) (string, string) {
 	return "wgs84", "assumed"
 }
 
+// mainland tells whether a point (in the file's coordinate system) is in
+// mainland China, for deciding the order of a headerless coordinate pair;
+// nil without boundaries (a rough box is used then).
+func (s *Scanner) mainland(crs string) func(lat, lon float64) bool {
+	g := s.opt.Geo
+	if g == nil || g.Locator == nil {
+		return nil
+	}
+	return func(lat, lon float64) bool {
+		if lat < -90 || lat > 90 || lon < -180 || lon > 180 {
+			return false
+		}
+		x, y := lon, lat
+		if crs != "wgs84" && g.ToWGS84 != nil {
+			x, y = g.ToWGS84(crs, lon, lat)
+		}
+		return g.Locator.Locate(x, y).InChina
+	}
+}
+
 // geolifeUser keys a GeoLife PLT file by its user folder
 // (.../<user>/Trajectory/<file>.plt): one person per folder.
 func geolifeUser(path string) uint64 {
@@ -256,6 +428,9 @@ func geolifeUser(path string) uint64 {
 	}
 	return distinct.Hash([]byte("geolife-user:" + filepath.Base(dir)))
 }
+
+// sampleRows is how many records decide the columns.
+const sampleRows = 2000
 
 // sampleRecords parses the records in the head for column decisions.
 func sampleRecords(head []byte, complete bool, d read.Dialect) [][][]byte {
@@ -271,7 +446,7 @@ func sampleRecords(head []byte, complete bool, d read.Dialect) [][][]byte {
 	}
 	var out [][][]byte
 	pos, line := 0, 0
-	for pos < len(data) && len(out) < 2000 {
+	for pos < len(data) && len(out) < sampleRows {
 		rec, next, _, _ := read.NextRecord(data, pos, d.Delim)
 		pos = next
 		line++
@@ -396,10 +571,17 @@ func (w *worker) chunk(c *read.Chunk) {
 func (w *worker) textRecord(rec []byte) {
 	w.rowNPts, w.rowCNID = 0, false
 	detect.ScanText(rec, allText, w)
+	var fl uint8
 	for i := 0; i < w.rowNPts; i++ {
-		w.point(w.rowPts[i][0], w.rowPts[i][1])
+		fl |= w.point(w.rowPts[i][0], w.rowPts[i][1])
 	}
 	w.rowNPts = 0
+	if w.rowCNID {
+		fl |= flagCNID
+	}
+	if w.rowNTxt > 0 {
+		w.textKeys(fl)
+	}
 }
 
 // problem records an issue at the current line.
@@ -416,6 +598,11 @@ func (w *worker) flush() {
 	}
 	w.veh.Flush()
 	w.per.Flush()
+	for _, b := range w.txt {
+		if b != nil {
+			b.Flush()
+		}
+	}
 }
 
 // InvalidUTF8 (detect.Sink): reported once per chunk; the file is partial

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sort"
 	"strings"
 
 	"github.com/xborder/xborder/internal/scan/detect"
@@ -79,6 +80,12 @@ func jsonKind(key string) colKind {
 	if i := strings.LastIndexByte(key, '.'); i >= 0 {
 		last = key[i+1:]
 	}
+	switch detect.NormalizeHeader(last) {
+	case "x", "y", "wd", "jd":
+		// Weak coordinate names are taken from CSV headers only, where the
+		// sampled values confirm them; JSON keys x/y are as often pixels.
+		return kText
+	}
 	switch detect.HeaderHint(last) {
 	case detect.HintVIN:
 		return kVIN
@@ -112,7 +119,7 @@ func jsonKind(key string) colKind {
 // [lon, lat] (GeoJSON order).
 func (w *worker) jsonRow(fl []jfield) {
 	if w.sch == nil {
-		w.sch = &schema{latCol: -1, lonCol: -1, vehKey: -1, perKey: -1}
+		w.sch = &schema{vehKey: -1, perKey: -1}
 		w.jcols = map[string]int{}
 	}
 	sc := w.sch
@@ -122,6 +129,7 @@ func (w *worker) jsonRow(fl []jfield) {
 	}
 	w.rowNPts = 0
 	var pairs [][2]float64
+	var newCoords []int
 	for _, f := range fl {
 		if f.pair {
 			pairs = append(pairs, [2]float64{f.lt, f.lon})
@@ -136,13 +144,9 @@ func (w *worker) jsonRow(fl []jfield) {
 			sc.kinds = append(sc.kinds, k)
 			sc.why = append(sc.why, "key name")
 			sc.epoch = append(sc.epoch, detect.EpochNone)
-			switch {
-			case k == kLat && sc.latCol < 0:
-				sc.latCol = i
-			case k == kLon && sc.lonCol < 0:
-				sc.lonCol = i
-			case k == kLat || k == kLon:
-				sc.kinds[i] = kNumber
+			sc.slot = append(sc.slot, -1)
+			if k == kLat || k == kLon {
+				newCoords = append(newCoords, i)
 			}
 			sc.decideKeys()
 			fields = append(fields, nil)
@@ -156,9 +160,133 @@ func (w *worker) jsonRow(fl []jfield) {
 		}
 		fields[i] = f.val
 	}
+	if len(newCoords) > 0 {
+		if msg := sc.pairJSON(newCoords); msg != "" {
+			w.problem("%s", msg)
+		}
+	}
 	w.fields = fields
 	w.rowPending = pairs
 	w.row(fields)
+}
+
+// jsonStem is what pairs a latitude key with its longitude: the parent
+// path and the key's name without its coordinate word ("gps.lat" and
+// "gps.lng": "gps."; "pickup_lat" and "pickup_lon": ".pickup").
+func jsonStem(key string) string {
+	last, parent := key, ""
+	if j := strings.LastIndexByte(key, '.'); j >= 0 {
+		parent, last = key[:j], key[j+1:]
+	}
+	_, stem, _ := detect.CoordHeader(last)
+	return detect.NormalizeHeader(parent) + "." + stem
+}
+
+// pairJSON pairs the coordinate keys first seen in a record: with a pair
+// of earlier records still missing that side and of the same stem, then
+// with each other by stem, then (one latitude and one longitude left) with
+// each other whatever their names; a key left alone waits for its partner
+// in later records (until then its values are incomplete coordinates).
+// Several pairs make several points per record.
+func (sc *schema) pairJSON(cols []int) string {
+	sort.Slice(cols, func(a, b int) bool { return sc.names[cols[a]] < sc.names[cols[b]] })
+	stems := make([]string, len(cols))
+	for n, c := range cols {
+		stems[n] = jsonStem(sc.names[c])
+	}
+	done := make([]bool, len(cols))
+	partner := func(p coordPair) int {
+		if p.lat >= 0 {
+			return p.lat
+		}
+		return p.lon
+	}
+	// 1. Pending pairs of earlier records.
+	for n, c := range cols {
+		isLat := sc.kinds[c] == kLat
+		for p := range sc.pairs {
+			q := &sc.pairs[p]
+			if (isLat && q.lat < 0 || !isLat && q.lon < 0) && jsonStem(sc.names[partner(*q)]) == stems[n] {
+				sc.setSide(p, c, isLat)
+				done[n] = true
+				break
+			}
+		}
+	}
+	// 2. Each other, by stem.
+	var lat, lon []int
+	for n, c := range cols {
+		if done[n] || sc.kinds[c] != kLat {
+			continue
+		}
+		for m, d := range cols {
+			if !done[m] && sc.kinds[d] == kLon && stems[m] == stems[n] {
+				if msg := sc.newPair(c, d); msg != "" {
+					return msg
+				}
+				done[n], done[m] = true, true
+				break
+			}
+		}
+	}
+	for n, c := range cols {
+		if !done[n] {
+			if sc.kinds[c] == kLat {
+				lat = append(lat, c)
+			} else {
+				lon = append(lon, c)
+			}
+		}
+	}
+	// 3. One of each left: a pair whatever the names.
+	if len(lat) == 1 && len(lon) == 1 {
+		return sc.newPair(lat[0], lon[0])
+	}
+	// 4. Alone: wait for a partner.
+	for _, c := range lat {
+		if msg := sc.newPair(c, -1); msg != "" {
+			return msg
+		}
+	}
+	for _, c := range lon {
+		if msg := sc.newPair(-1, c); msg != "" {
+			return msg
+		}
+	}
+	return ""
+}
+
+func (sc *schema) setSide(p, col int, isLat bool) {
+	if isLat {
+		sc.pairs[p].lat = col
+		sc.slot[col] = int8(2 * p)
+	} else {
+		sc.pairs[p].lon = col
+		sc.slot[col] = int8(2*p + 1)
+	}
+}
+
+// newPair adds a pair (a side may be -1: not seen yet).
+func (sc *schema) newPair(lat, lon int) string {
+	if len(sc.pairs) >= maxPairs {
+		msg := fmt.Sprintf("more than %d coordinate pairs in a record: key(s)", maxPairs)
+		for _, c := range []int{lat, lon} {
+			if c >= 0 {
+				sc.kinds[c] = kNumber
+				msg += " " + sc.names[c]
+			}
+		}
+		return msg + " not used as coordinates"
+	}
+	p := len(sc.pairs)
+	sc.pairs = append(sc.pairs, coordPair{-1, -1})
+	if lat >= 0 {
+		sc.setSide(p, lat, true)
+	}
+	if lon >= 0 {
+		sc.setSide(p, lon, false)
+	}
+	return ""
 }
 
 func (w *worker) jsonRecord(rec []byte) {

@@ -2,6 +2,7 @@ package scan
 
 import (
 	"bytes"
+	"unicode/utf8"
 
 	"github.com/xborder/xborder/internal/scan/detect"
 	"github.com/xborder/xborder/internal/scan/distinct"
@@ -19,8 +20,9 @@ func (w *worker) row(fields [][]byte) {
 	w.rowPending = nil
 	var vehH, perH uint64
 	haveVeh, havePer := false, false
-	var lat, lon float64
-	haveLat, haveLon, badCoord := false, false, false
+	// Coordinate slots seen in this row (bit 2p: pair p's latitude, 2p+1
+	// its longitude; values in w.cv) and pairs with an unreadable value.
+	var have, bad uint64
 	var dateMs, clockMs int64
 	haveDate, haveClock := false, false
 	var pk [16]byte
@@ -30,8 +32,18 @@ func (w *worker) row(fields [][]byte) {
 		}
 		switch sc.kinds[i] {
 		case kText, kNumber:
+			if sc.kinds[i] == kText && i < 64 && w.numText&(1<<i) == 0 && (f[0]-'0' <= 9 || f[0] == '-') && looksCoordinate(f) {
+				// A coordinate-like value in a column the sample decided
+				// holds text: said at the end of the file (once per column).
+				w.numText |= 1 << i
+				w.numLine[i] = w.line
+			}
 			if len(f) >= detect.MinTextLen {
 				detect.ScanText(f, detect.TextOptions{Points: true}, w)
+			} else if sc.kinds[i] == kText && w.fs.checkUTF && hasHigh(f) && !utf8.Valid(f) {
+				// Too short to hold an identifier, but a sign of a
+				// misread encoding all the same.
+				w.InvalidUTF8()
 			}
 		case kVIN:
 			if m := w.memoAt(i); m.same(f) {
@@ -54,6 +66,8 @@ func (w *worker) row(fields [][]byte) {
 					w.det[dVIN].invalid++
 					if len(f) >= detect.MinTextLen {
 						detect.ScanText(f, allText, &noVIN{w})
+					} else if w.fs.checkUTF && hasHigh(f) && !utf8.Valid(f) {
+						w.InvalidUTF8()
 					}
 					continue
 				}
@@ -112,6 +126,9 @@ func (w *worker) row(fields [][]byte) {
 			if len(v) == 0 {
 				continue
 			}
+			if w.fs.checkUTF && hasHigh(v) && !utf8.Valid(v) {
+				w.InvalidUTF8()
+			}
 			h := distinct.Hash(v)
 			if sc.kinds[i] != kPersonID {
 				w.addDevice(v, h)
@@ -123,22 +140,27 @@ func (w *worker) row(fields [][]byte) {
 				perH, havePer = h, true
 			}
 		case kLat, kLon:
+			sl := uint(sc.slot[i]) & (2*maxPairs - 1)
 			v, ok := detect.ParseFloat(bytes.TrimSpace(f))
 			if !ok {
-				badCoord = true
+				bad |= 1 << (sl >> 1)
+				// Identifiers typed into a coordinate field are counted,
+				// but never key a subject (a station's hotline is not a
+				// person of the data).
+				w.noKeys = true
 				detect.ScanText(f, allText, w)
+				w.noKeys = false
 				continue
 			}
-			if sc.kinds[i] == kLat {
-				lat, haveLat = v, true
-			} else {
-				lon, haveLon = v, true
-			}
+			w.cv[sl] = v
+			have |= 1 << sl
 			if v > 1000 || v < -1000 {
 				// A long number in a coordinate field (a hotline, a phone,
 				// often exported as a float "15610383000.0"): look at its
 				// integer digits as text too.
+				w.noKeys = true
 				detect.ScanText(trimZeroFraction(bytes.TrimSpace(f)), detect.TextOptions{}, w)
+				w.noKeys = false
 			}
 		case kTime:
 			var ms int64
@@ -186,11 +208,11 @@ func (w *worker) row(fields [][]byte) {
 		w.time(ms, zoned)
 	}
 	var fl uint8
-	if haveLat && haveLon {
-		fl |= w.point(lat, lon)
-	} else if haveLat || haveLon || badCoord {
-		w.invalid++
-		w.problem("incomplete or unreadable coordinate; not used")
+	switch {
+	case have == 3 && bad == 0 && len(sc.pairs) == 1:
+		fl = w.point(w.cv[0], w.cv[1])
+	case have|bad != 0:
+		fl = w.rowPoints(have, bad)
 	}
 	for i := 0; i < w.rowNPts; i++ {
 		fl |= w.point(w.rowPts[i][0], w.rowPts[i][1])
@@ -200,6 +222,9 @@ func (w *worker) row(fields [][]byte) {
 	}
 	if fl&(flagPoint|flagCNID) != 0 {
 		fl |= flagSensitive
+	}
+	if w.rowNTxt > 0 {
+		w.textKeys(fl)
 	}
 	if w.fs.perConst != 0 && !havePer {
 		perH, havePer = w.fs.perConst, true
@@ -213,6 +238,23 @@ func (w *worker) row(fields [][]byte) {
 	if havePer {
 		w.per.Add(perH, fl)
 	}
+}
+
+// rowPoints places every complete coordinate pair of a row; a pair with
+// one side missing or unreadable is an invalid coordinate.
+func (w *worker) rowPoints(have, bad uint64) uint8 {
+	var fl uint8
+	for p := range w.sch.pairs {
+		m := have >> (2 * p) & 3
+		switch {
+		case m == 3 && bad>>p&1 == 0:
+			fl |= w.point(w.cv[2*p], w.cv[2*p+1])
+		case m != 0 || bad>>p&1 != 0:
+			w.invalid++
+			w.problem("incomplete or unreadable coordinate; not used")
+		}
+	}
+	return fl
 }
 
 // noVIN forwards findings except VINs (an invalid VIN-column value was
@@ -305,18 +347,29 @@ func (w *worker) FoundVIN(v []byte, st detect.VINStatus) {
 		w.det[dVIN].invalid++
 		return
 	}
-	w.addVIN(v, st)
+	h := w.addVIN(v, st)
+	if w.sch == nil || w.sch.vehKey < 0 {
+		w.textKey(tVIN, h)
+	}
 }
 
-func (w *worker) FoundPlate(key []byte, _ detect.PlateKind) { w.addPlate(key) }
+func (w *worker) FoundPlate(key []byte, _ detect.PlateKind) {
+	h := w.addPlate(key)
+	if w.sch == nil || w.sch.vehKey < 0 {
+		w.textKey(tPlate, h)
+	}
+}
 
 func (w *worker) FoundCNID(v []byte, valid bool) {
 	if !valid {
 		w.det[dCNID].invalid++
 		return
 	}
-	w.addCNID(v)
+	h := w.addCNID(v)
 	w.rowCNID = true
+	if w.sch == nil || w.sch.perKey < 0 {
+		w.textKey(tCNID, h)
+	}
 }
 
 func (w *worker) FoundPhone(v []byte, valid bool) {
@@ -324,7 +377,84 @@ func (w *worker) FoundPhone(v []byte, valid bool) {
 		w.det[dPhone].invalid++
 		return
 	}
-	w.addPhone(v)
+	h := w.addPhone(v)
+	if w.sch == nil || w.sch.perKey < 0 {
+		w.textKey(tPhone, h)
+	}
+}
+
+// Kinds of identifiers found in free text that may key subjects.
+const (
+	tVIN = iota
+	tPlate
+	tCNID
+	tPhone
+	numTxt
+)
+
+var txtNames = [numTxt]string{"vin", "plate", "cn_id", "phone"}
+
+// textKey remembers an identifier found in free text until the end of its
+// record, whose flags (a position in China, a resident ID) it then takes:
+// in a file without a key column, such identifiers are the subjects.
+func (w *worker) textKey(kind int, h uint64) {
+	if w.noKeys {
+		return
+	}
+	if w.rowNTxt < len(w.rowTxt) {
+		w.rowTxt[w.rowNTxt] = txtKey{h: h, kind: uint8(kind)}
+		w.rowNTxt++
+		return
+	}
+	w.txtAdd(kind, h, 0)
+}
+
+type txtKey struct {
+	h    uint64
+	kind uint8
+}
+
+// textKeys files the record's text identifiers with the record's flags.
+func (w *worker) textKeys(fl uint8) {
+	for _, k := range w.rowTxt[:w.rowNTxt] {
+		f := fl
+		if k.kind == tCNID {
+			f |= flagCNID | flagSensitive
+		}
+		if f&(flagPoint|flagCNID) != 0 {
+			f |= flagSensitive
+		}
+		w.txtAdd(int(k.kind), k.h, f)
+	}
+	w.rowNTxt = 0
+}
+
+func (w *worker) txtAdd(kind int, h uint64, fl uint8) {
+	if w.txt[kind] == nil {
+		w.txt[kind] = distinct.NewFlagBatch(w.fs.txt[kind])
+	}
+	w.txt[kind].Add(h, fl)
+}
+
+// hasHigh: any byte that is not ASCII.
+func hasHigh(b []byte) bool {
+	for _, c := range b {
+		if c >= 0x80 {
+			return true
+		}
+	}
+	return false
+}
+
+// looksCoordinate: a decimal with 3 or more fraction digits within ±180.
+func looksCoordinate(f []byte) bool {
+	f = bytes.TrimSpace(f)
+	dot := bytes.IndexByte(f, '.')
+	if dot < 1 || len(f)-dot-1 < 3 || len(f) > 16 {
+		return false
+	}
+	v, ok := detect.ParseFloat(f)
+	return ok && v >= -180 && v <= 180 && v != 0
 }
 
 func (w *worker) FoundPoint(lat, lon float64) {

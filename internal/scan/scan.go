@@ -154,15 +154,43 @@ func (s *Scanner) Progress() (done, total int64) {
 }
 
 // ExpandPaths turns files, directories (recursively, sorted) and globs
-// into a sorted list of regular files. A path that names nothing is an error.
+// into a list of regular files, each once: paths are cleaned (./a.csv is
+// a.csv), and a file named twice, by different paths or through a symbolic
+// link, is kept at its first mention. A path that names nothing is an
+// error.
 func ExpandPaths(paths []string) ([]string, error) {
 	var out []string
 	seen := map[string]bool{}
+	// Files seen, by size and modification time, for os.SameFile.
+	type sizeTime struct {
+		size int64
+		mod  int64
+	}
+	infos := map[sizeTime][]os.FileInfo{}
 	add := func(p string) {
-		if !seen[p] {
-			seen[p] = true
-			out = append(out, p)
+		p = filepath.Clean(p)
+		key := p
+		if abs, err := filepath.Abs(p); err == nil {
+			key = abs
 		}
+		if real, err := filepath.EvalSymlinks(key); err == nil {
+			key = real
+		}
+		if seen[key] {
+			return
+		}
+		// The same file under another name (a hard link, a bind mount).
+		if st, err := os.Stat(p); err == nil {
+			k := sizeTime{st.Size(), st.ModTime().UnixNano()}
+			for _, o := range infos[k] {
+				if os.SameFile(o, st) {
+					return
+				}
+			}
+			infos[k] = append(infos[k], st)
+		}
+		seen[key] = true
+		out = append(out, p)
 	}
 	for _, p := range paths {
 		matches := []string{p}

@@ -224,7 +224,13 @@ func CoordHeader(h string) (hint Hint, stem string, exact bool) {
 	if i := strings.IndexAny(h, "(（["); i > 0 {
 		h = h[:i]
 	}
+	if strings.ContainsAny(h, "=:") {
+		return HintNone, "", false // a value (lat=30.1), not a name
+	}
 	toks := HeaderTokens(h)
+	if len(toks) > 6 {
+		return HintNone, "", false // prose, not a column name
+	}
 	found := HintNone
 	at := -1
 	for i, t := range toks {

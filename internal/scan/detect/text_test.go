@@ -59,10 +59,10 @@ func TestScanText(t *testing.T) {
 		{"trip_LRW3E7EB6RC101571_end id_11010519491231002X", all, "vin:LRW3E7EB6RC101571:valid id:11010519491231002X:true"},
 		{"xLRW3E7EB6RC101571_1", all, ""},
 		{"1.5_LRW3E7EB6RC101571", all, "vin:LRW3E7EB6RC101571:valid"},
-		{"a3f13812345678b", all, ""},  // inside a hex token
-		{"id_13812345678", all, ""},   // underscore joins tokens
-		{"v=1.13812345678", all, ""},  // decimal fraction
-		{"13812345678.5", all, ""},    // decimal number
+		{"a3f13812345678b", all, ""}, // inside a hex token
+		{"id_13812345678", all, ""},  // underscore joins tokens
+		{"v=1.13812345678", all, ""}, // decimal fraction
+		{"13812345678.5", all, ""},   // decimal number
 		{"12012345678", all, "phone:12012345678:false"},
 		{"13812345678", TextOptions{NoPhone: true}, ""},
 		{"身份证11010519491231002X。", all, "id:11010519491231002X:true"},

@@ -224,6 +224,8 @@ func TestSniff(t *testing.T) {
 		{"x.json", "{\"type\": \"FeatureCollection\", \"features\": []}", FormatGeoJSON, 0, false, 0},
 		{"20081023025304.plt", "Geolife trajectory\nWGS 84\nAltitude is in Feet\nReserved 3\n0,2,255,My Track,0,0,2,8421376\n0\n39.98,116.31,0,492,39744.12,2008-10-23,02:53:04\n", FormatPLT, ',', true, 7},
 		{"n.csv", "name,city\n张三,北京\n李四,上海\n", FormatCSV, ',', true, 2},
+		{"l.log", "2024-05-01 08:00:00 INFO at lat=30.6586,lon=104.0647 ok\n2024-05-02 09:30:00 WARN at lat=31.2304, lon=121.4737 ok\nts=1 at lat=1.1,lon=2.2 x\n", FormatText, 0, false, 0},
+		{"t.csv", "start,end\n2024-05-01 08:00:00,2024-05-01 09:00:00\n2024-05-02 08:00:00,2024-05-02 09:00:00\n", FormatCSV, ',', true, 2},
 	}
 	for _, c := range cases {
 		d := Sniff(c.name, []byte(c.head), true)
@@ -517,4 +519,20 @@ func TestOpen_LateEncodingDecides(t *testing.T) {
 		}
 		f.Close()
 	}
+}
+
+// The chunker and NextRecord agree on every record boundary: the records
+// and their lines are the same whatever the chunk size, broken quotes and
+// all.
+func FuzzChunker_SameRecordsAnySize(f *testing.F) {
+	for _, s := range []string{"a,\"b\nc\",d\ne\n", "x,\"open\n" + strings.Repeat("y\n", 70) + "z\"\n", "5\" tire,\"q\"\"\n\"\n", "\"\"\"\n\n"} {
+		f.Add([]byte(s), uint8(3))
+	}
+	f.Fuzz(func(t *testing.T, b []byte, size uint8) {
+		whole, wholeLines := records(t, string(b), true, 1<<20)
+		got, gotLines := records(t, string(b), true, int(size)+16)
+		if fmt.Sprint(got) != fmt.Sprint(whole) || fmt.Sprint(gotLines) != fmt.Sprint(wholeLines) {
+			t.Fatalf("size %d:\n got %q %v\nwant %q %v", int(size)+16, got, gotLines, whole, wholeLines)
+		}
+	})
 }

@@ -152,6 +152,12 @@ func sniffCSV(lines [][]byte) (Dialect, bool) {
 			best = Dialect{Format: FormatCSV, Delim: d, NumFields: mode}
 		}
 	}
+	if best.Format != "" && best.NumFields <= 4 && proseLines(nonEmpty, best.Delim) {
+		// Log lines that happen to hold the same number of commas
+		// ("... lat=30.1,lon=104.1 ..."): free text, so that inline pairs
+		// are not split into fields.
+		return Dialect{}, false
+	}
 	if best.Format == "" {
 		// One value per line (a VIN list): a one-column CSV when the lines
 		// have no spaces and look like values rather than prose.
@@ -245,4 +251,27 @@ func allWordLike(cells [][]byte) bool {
 		}
 	}
 	return true
+}
+
+// proseLines: at least 80% of the lines are prose in every field (three or
+// more words, or a key=value), as log lines are and table rows are not.
+func proseLines(lines [][]byte, delim byte) bool {
+	var fields [][]byte
+	var scratch []byte
+	prose := 0
+	for _, l := range lines {
+		fields, scratch, _ = SplitFields(l, delim, fields, scratch)
+		all := true
+		for _, f := range fields {
+			f = bytes.TrimSpace(f)
+			if bytes.IndexByte(f, '=') < 0 && len(bytes.Fields(f)) < 3 {
+				all = false
+				break
+			}
+		}
+		if all {
+			prose++
+		}
+	}
+	return prose*10 >= len(lines)*8
 }
