@@ -343,11 +343,13 @@ func (sc *schema) decideCoordinates(header []string, hints []detect.Hint, st []c
 		col  int
 		stem string
 		why  string
+		weak bool // y, x, wd, jd: coordinates only as a pair
 	}
 	var lats, lons []cand
 	for i := 0; i < n && i < len(header); i++ {
 		h, stem, exact := detect.CoordHeader(header[i])
-		if h == detect.HintNone || hints[i] != h {
+		weak := detect.WeakCoordName(header[i])
+		if h == detect.HintNone || (hints[i] != h && !(weak && hints[i] == detect.HintNone)) {
 			continue
 		}
 		s := &st[i]
@@ -357,12 +359,14 @@ func (sc *schema) decideCoordinates(header []string, hints []detect.Hint, st []c
 			why = "header; no value in the sample"
 		case exact && share(s.float, s.nonEmpty) > 0.5:
 		case !exact && share(s.float, s.nonEmpty) >= 0.9 && share(s.inLon, s.float) >= 0.9:
+		case weak:
+			continue // a column named x that holds something else
 		default:
 			sc.notes = append(sc.notes, fmt.Sprintf("column %q is named like a %s but only %d of %d sampled values are coordinates; not used as coordinates",
 				colName(header, i), h, min(s.float, s.inLon), s.nonEmpty))
 			continue
 		}
-		c := cand{col: i, stem: stem, why: why}
+		c := cand{col: i, stem: stem, why: why, weak: weak}
 		if h == detect.HintLat {
 			lats = append(lats, c)
 		} else {
@@ -375,7 +379,7 @@ func (sc *schema) decideCoordinates(header []string, hints []detect.Hint, st []c
 	var pairs []pairCand
 	for a, la := range lats {
 		for b, lo := range lons {
-			if !lonUsed[b] && lo.stem == la.stem {
+			if !lonUsed[b] && lo.stem == la.stem && lo.weak == la.weak {
 				latUsed[a], lonUsed[b] = true, true
 				pairs = append(pairs, pairCand{la, lo})
 				break
@@ -392,7 +396,7 @@ func (sc *schema) decideCoordinates(header []string, hints []detect.Hint, st []c
 				best = b
 			}
 		}
-		if best >= 0 {
+		if best >= 0 && !la.weak && !lons[best].weak {
 			latUsed[a], lonUsed[best] = true, true
 			pairs = append(pairs, pairCand{la, lons[best]})
 		}
@@ -445,12 +449,12 @@ func (sc *schema) decideCoordinates(header []string, hints []detect.Hint, st []c
 			colName(header, col), side, other))
 	}
 	for a, la := range lats {
-		if !latUsed[a] {
+		if !latUsed[a] && !la.weak {
 			single(la.col, true)
 		}
 	}
 	for b, lo := range lons {
-		if !lonUsed[b] {
+		if !lonUsed[b] && !lo.weak {
 			single(lo.col, false)
 		}
 	}
@@ -589,7 +593,11 @@ func (sc *schema) possibleCoordinates(header []string, st []colStats, sample [][
 			ok = tested > 0 && 2*max(ij, ji) >= tested
 		}
 		if ok {
-			sc.notes = append(sc.notes, fmt.Sprintf("possible coordinates in columns %s,%s not used: %s", colName(header, i), colName(header, j), why))
+			a, b := fmt.Sprint(i+1), fmt.Sprint(j+1)
+			if len(header) > 0 {
+				a, b = colName(header, i), colName(header, j)
+			}
+			sc.notes = append(sc.notes, fmt.Sprintf("possible coordinates in columns %s,%s not used: %s", a, b, why))
 			i++
 		}
 	}

@@ -629,7 +629,8 @@ func (w *worker) csvRecord(rec []byte, quoteOK bool) {
 		w.malformed++
 		switch {
 		case !quoteOK:
-			w.problem("a quoted field opened on this line did not close within %d lines; this line was read as a malformed record (scanned as free text) and parsing resumed on the next line", read.MaxQuotedLines)
+			w.problem("a quoted field opened on this line did not close within %d lines or %d KiB (or by the end of the file): the quote is taken as stray, this line was read as a malformed record (scanned as free text) and parsing resumed on the next line",
+				read.MaxQuotedLines, read.MaxQuotedBytes>>10)
 		case !ok:
 			w.problem("broken quoting; record scanned as free text")
 		default:

@@ -111,6 +111,9 @@ func TestScan_BrokenGzipIsPartial(t *testing.T) {
 		if c.min > 0 && r.Geo.Points < c.min-1 {
 			t.Fatalf("%s: points %d", c.name, r.Geo.Points)
 		}
+		if c.min == 0 && f.Encoding != "unknown" {
+			t.Fatalf("%s: encoding %s", c.name, f.Encoding)
+		}
 	}
 }
 
@@ -283,5 +286,23 @@ func TestExpandPaths_SameFileOnce(t *testing.T) {
 	r := scanPaths(t, Options{}, p, p)
 	if len(r.Files) != 1 || r.Detectors.VIN.Count != 1 {
 		t.Fatalf("%+v", r.Files)
+	}
+}
+
+// Weak coordinate names (y, x, wd, jd) count only as a pair: a lone column
+// named x is not a header hint and gets no coordinate note, and x next to
+// lat/lng does not steal a side.
+func TestScan_WeakCoordinateNames(t *testing.T) {
+	r := scanPaths(t, Options{Geo: fakeGeo}, writeTemp(t, "x.csv", "x\n"))
+	if f := r.Files[0]; f.Records != 1 || len(f.Problems) != 0 {
+		t.Fatalf("%+v", f)
+	}
+	r = scanPaths(t, Options{Geo: fakeGeo}, writeTemp(t, "xv.csv", "x,n\n"+rowsOf(20, func(i int) string { return "LRW3E7EB6RC101571," + fmt.Sprint(i) })))
+	if r.Files[0].Columns[0].Kind != "vin" {
+		t.Fatalf("%+v", r.Files[0].Columns)
+	}
+	r = scanPaths(t, Options{Geo: fakeGeo}, writeTemp(t, "xll.csv", "x,lat,lng\n"+rowsOf(20, func(i int) string { return fmt.Sprintf("%d,39.9,116.4", i) })))
+	if c := r.Files[0].Columns; c[0].Kind == "lon" || c[1].Kind != "lat" || c[2].Kind != "lon" || r.Geo.Points != 20 {
+		t.Fatalf("%+v", c)
 	}
 }

@@ -369,7 +369,7 @@ func TestHeaderHint(t *testing.T) {
 		// Coordinate words as tokens anywhere in the name.
 		"center_lon": HintLon, "center_lat": HintLat, "centroid_lng": HintLon, "pickup_lat": HintLat,
 		"location_lat": HintLat, "lat_gcj02": HintLat, "pickupLatitude": HintLat, "GPSLon": HintLon,
-		"GPS纬度": HintLat, "终点经度": HintLon, "y": HintLat, "x": HintLon, "wd": HintLat, "jd": HintLon,
+		"GPS纬度": HintLat, "终点经度": HintLon, "y": HintNone, "x": HintNone, "wd": HintNone, "jd": HintNone,
 		"gps_long": HintLon, "long_term_trim": HintNone, "lat_lng": HintNone, "latency_ms": HintNone,
 		"lat_err": HintNone, "is_long": HintNone, "platform": HintNone, "startlat": HintLat,
 	}

@@ -92,7 +92,7 @@ func HeaderHint(h string) Hint {
 	case strings.HasSuffix(n, "time") || strings.HasSuffix(n, "timestamp") || strings.HasSuffix(n, "时间"):
 		return HintTime
 	}
-	if c, _, _ := CoordHeader(h); c != HintNone {
+	if c, _, _ := CoordHeader(h); c != HintNone && !WeakCoordName(h) {
 		return c
 	}
 	switch {
@@ -274,6 +274,14 @@ func CoordHeader(h string) (hint Hint, stem string, exact bool) {
 		return HintLon, n[:len(n)-3], false
 	}
 	return HintNone, "", false
+}
+
+// WeakCoordName: y, x, wd, jd. They name coordinates only as a pair with
+// coordinate values below them; they are no header hint otherwise (a column
+// named x may hold anything).
+func WeakCoordName(h string) bool {
+	_, ok := weakNames[NormalizeHeader(h)]
+	return ok
 }
 
 // HeaderCRS is the coordinate system a header names (lat_gcj02, bd09_lng),

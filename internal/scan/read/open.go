@@ -203,6 +203,9 @@ func Open(path string) (*File, error) {
 		f.HeadComplete = true
 	}
 	f.Head = h
+	if f.Err != nil && len(h) == 0 {
+		f.Encoding = "unknown" // nothing was decompressed to tell
+	}
 	return f, nil
 }
 
