@@ -2,6 +2,9 @@ package cli
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -214,6 +217,12 @@ func runServe(ctx context.Context, env *Env, cfg serveConfig) error {
 	if err != nil {
 		return err
 	}
+	// The start is an event of the log: which rule packs (with their
+	// digests) and which calendar the decisions that follow are made under.
+	if err := logStart(ctx, gw, env.Now(), set, cfg.Holidays, signer != nil); err != nil {
+		gw.Close()
+		return fmt.Errorf("start: %w", err)
+	}
 	srv := server.New(st, gw, server.Options{Logger: log, Registry: reg, Signer: signer, CheckpointEvery: every, IdempotencyTTL: ttl})
 	if err := srv.Start(ctx); err != nil {
 		gw.Close()
@@ -378,4 +387,29 @@ func bootstrapAdmin(ctx context.Context, env *Env, st store.Store) error {
 		fmt.Fprintln(env.Stderr, "xborder: the database already has tokens; XBORDER_ADMIN_TOKEN is not one of them and was not added")
 	}
 	return nil
+}
+
+// logStart appends a serve.start entry.
+func logStart(ctx context.Context, gw *gateway.Gateway, now time.Time, set *rulepack.Set, holidays string, externalKey bool) error {
+	var packs []string
+	for _, l := range set.Packs {
+		packs = append(packs, l.Ref())
+	}
+	cal := "weekends only (approximate)"
+	if holidays != "" {
+		b, err := os.ReadFile(holidays)
+		if err != nil {
+			return err
+		}
+		h := sha256.Sum256(b)
+		cal = "holidays file sha256:" + hex.EncodeToString(h[:])
+	}
+	body, err := json.Marshal(map[string]any{"packs": packs, "calendar": cal, "external_signing_key": externalKey})
+	if err != nil {
+		return err
+	}
+	return gw.Group().Do(ctx, func(tx store.Tx) error {
+		_, err := tx.AppendAudit(ctx, audit.Entry{Time: now, Kind: "serve.start", Actor: "system", Body: body})
+		return err
+	})
 }

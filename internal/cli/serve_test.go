@@ -298,3 +298,51 @@ func TestServe_ServingLineHidesPassword(t *testing.T) {
 		t.Errorf("stderr shows the password:\n%s", out)
 	}
 }
+
+// TestServe_StartIsLogged: each start appends a serve.start entry naming the
+// rule packs (with digests) and the calendar the decisions are made under.
+func TestServe_StartIsLogged(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "s.db")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	errb := &syncBuffer{}
+	env := &Env{Stdout: io.Discard, Stderr: errb, Now: time.Now, Getenv: func(string) string { return "" }}
+	done := make(chan int, 1)
+	go func() {
+		done <- Run(ctx, env, []string{"serve", "--addr", "127.0.0.1:0", "--db", "sqlite:" + path, "--checkpoint-every", "1h"})
+	}()
+	deadline := time.Now().Add(30 * time.Second)
+	for !strings.Contains(errb.String(), "serving on") {
+		select {
+		case code := <-done:
+			t.Fatalf("serve exited %d: %s", code, errb.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("serve did not start: %s", errb.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	cancel()
+	if code := <-done; code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	st, err := store.Open(context.Background(), "sqlite:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	var starts []string
+	st.View(context.Background(), func(tx store.ReadTx) error {
+		n, _ := tx.LogSize(context.Background())
+		return tx.Entries(context.Background(), 0, n, func(e audit.StoredEntry) error {
+			if strings.Contains(string(e.Data), "\nkind serve.start\n") {
+				starts = append(starts, string(e.Data))
+			}
+			return nil
+		})
+	})
+	if len(starts) != 1 || !strings.Contains(starts[0], `"packs":["guidelines-2026@2026.1.0#`) || !strings.Contains(starts[0], `"calendar":"weekends only (approximate)"`) {
+		t.Fatalf("serve.start entries: %q", starts)
+	}
+}

@@ -2,9 +2,11 @@ package server
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"time"
 
+	"github.com/xborder/xborder/internal/audit"
 	"github.com/xborder/xborder/internal/store"
 )
 
@@ -94,7 +96,16 @@ func (s *Server) purgeIdempotency() {
 	var n int64
 	err := s.gw.Group().Do(context.Background(), func(tx store.Tx) error {
 		var err error
-		n, err = tx.PurgeIdempotency(context.Background(), before)
+		if n, err = tx.PurgeIdempotency(context.Background(), before); err != nil || n == 0 {
+			return err
+		}
+		// Forgetting answers changes what a retry gets (a new decision, not
+		// the first answer): an admin action of its own in the log.
+		body, err := json.Marshal(map[string]any{"purged": n, "stored_before": before.UTC().Format(time.RFC3339), "ttl": s.opt.IdempotencyTTL.String()})
+		if err != nil {
+			return err
+		}
+		_, err = tx.AppendAudit(context.Background(), audit.Entry{Time: s.gw.Now(), Kind: "idempotency.purge", Actor: "system", Body: body})
 		return err
 	})
 	if err != nil {
