@@ -30,8 +30,12 @@ func TestLoadBoundariesPrefecturePolygons(t *testing.T) {
 	if l.PrefectureApproximate() {
 		t.Error("prefecture polygons must not be reported approximate")
 	}
-	if !strings.Contains(l.Description(), "1 province, 4 prefecture/county, 1 Hong Kong") {
+	if !strings.Contains(l.Description(), "1 province, 4 prefecture/county features") ||
+		!strings.Contains(l.Description(), "in or out of mainland China from the built-in outlines") {
 		t.Errorf("description %q", l.Description())
+	}
+	if n := l.Notes(); len(n) != 1 || !strings.Contains(n[0], "1 Hong Kong, Macao or Taiwan feature(s) not used") {
+		t.Errorf("notes %q", n)
 	}
 	cases := []struct {
 		name     string
@@ -46,8 +50,11 @@ func TestLoadBoundariesPrefecturePolygons(t *testing.T) {
 		{"second part of the multipolygon", 116.65, 39.95, cn("110100")},
 		{"on the edge the two parts share", 116.6, 39.95, cn("110100")},
 		{"directly administered county keeps its code", 113.4, 30.3, cn("429004")},
-		{"Hong Kong", 114.1, 22.3, Location{Region: "HK"}},
-		{"outside every feature", 110.0, 35.0, Location{}},
+		// In or out of mainland China follows the built-in outlines, not
+		// the file's Hong Kong square.
+		{"Kowloon", 114.1694, 22.3193, Location{Region: "HK"}},
+		{"Shekou (Shenzhen) inside the file's Hong Kong square", 113.93, 22.495, Location{InChina: true, Region: "CN"}},
+		{"mainland but outside every feature: unplaced", 110.0, 35.0, Location{InChina: true, Region: "CN"}},
 		{"far away", -81.4, 28.5, Location{}},
 	}
 	for _, c := range cases {
@@ -88,7 +95,7 @@ func TestLoadBoundariesProvincesOnly(t *testing.T) {
 		{104.0657, 30.6570, cn("510100")}, // Chengdu centre, nearest place
 		{116.3974, 39.9087, cn("110100")}, // municipality: one code
 		{121.5654, 25.0330, Location{Region: "TW"}},
-		{108.9398, 34.3416, Location{}}, // Xi'an: not covered by this file
+		{108.9398, 34.3416, Location{InChina: true, Region: "CN"}}, // Xi'an: in China, not covered by this file
 	}
 	for _, c := range cases {
 		if got := l.Locate(c.lon, c.lat); got != c.want {
@@ -126,8 +133,8 @@ func TestLoadBoundariesGCJ02(t *testing.T) {
 	if got := gcj.Locate(lon, lat); got != cn("510100") {
 		t.Errorf("GCJ-02 boundaries: Locate(%v, %v) = %+v, want 510100", lon, lat, got)
 	}
-	if got := wgs.Locate(lon, lat); got != (Location{}) {
-		t.Errorf("same file read as WGS-84: Locate(%v, %v) = %+v, want outside", lon, lat, got)
+	if got := wgs.Locate(lon, lat); got != (Location{InChina: true, Region: "CN"}) {
+		t.Errorf("same file read as WGS-84: Locate(%v, %v) = %+v, want in China but unplaced", lon, lat, got)
 	}
 	if !strings.Contains(gcj.Description(), "gcj02") {
 		t.Errorf("description does not name the CRS: %q", gcj.Description())
@@ -179,18 +186,20 @@ func TestReadBoundariesErrors(t *testing.T) {
 			`bad.geojson:1:41: features[0] (adcode "510100.5"): adcode "510100.5" is not a 6-digit GB/T 2260 code`},
 		{"code as bool", fc(feat(`{"adcode":true}`, okSquare)),
 			`bad.geojson:1:41: features[0]: property "adcode" must be a string or a number`},
-		{"DataV nine-dash feature", fc(feat(`{"adcode":"100000_JD"}`, okSquare)),
+		{"only a DataV nine-dash feature", fc(feat(`{"adcode":"100000_JD","adchar":"JD"}`, okSquare)),
+			`bad.geojson:1:1: no mainland China feature: every code is empty or Taiwan (71), Hong Kong (81) or Macao (82); 1 feature(s) skipped as not areas: features[0] (adcode "100000_JD"): no level and adcode "100000_JD" is not a 6-digit GB/T 2260 code`},
+		{"suffixed code with an area level", fc(feat(`{"adcode":"100000_JD","level":"city"}`, okSquare)),
 			`bad.geojson:1:41: features[0] (adcode "100000_JD"): adcode "100000_JD" is not a 6-digit GB/T 2260 code`},
+		{"geometry type that GeoJSON lacks", fc(feat(`{"adcode":"510100"}`, `{"type":"Circle","coordinates":[104,30]}`)),
+			`bad.geojson:1:41: features[0] (adcode "510100"): geometry type "Circle" is not a GeoJSON geometry; a boundary needs a Polygon or MultiPolygon`},
 		{"unknown province", fc(feat(`{"adcode":"990100"}`, okSquare)),
 			`bad.geojson:1:41: features[0] (adcode "990100"): adcode "990100": 99 is not a GB/T 2260 province code`},
 		{"county group code", fc(feat(`{"adcode":"429000"}`, okSquare)),
 			`bad.geojson:1:41: features[0] (adcode "429000"): adcode "429000": 4290 groups directly administered counties and is not itself a region; use the county codes`},
 		{"codes disagree", fc(feat(`{"adcode":"510100","code":"510700"}`, okSquare)),
 			`bad.geojson:1:41: features[0] (adcode "510100"): properties "adcode" (510100) and "code" (510700) disagree`},
-		{"null geometry", fc(feat(`{"adcode":"510100"}`, `null`)),
-			`bad.geojson:1:41: features[0] (adcode "510100"): geometry is null; a boundary needs a Polygon or MultiPolygon`},
-		{"point geometry", fc(feat(`{"adcode":"510100"}`, `{"type":"Point","coordinates":[104,30]}`)),
-			`bad.geojson:1:41: features[0] (adcode "510100"): geometry type "Point" is not supported; want Polygon or MultiPolygon`},
+		{"only a null geometry", fc(feat(`{"adcode":"510100"}`, `null`)),
+			`bad.geojson:1:1: no mainland China feature: every code is empty or Taiwan (71), Hong Kong (81) or Macao (82); 1 feature(s) skipped as not areas: features[0] (adcode "510100"): geometry is null, not an area`},
 		{"open ring", fc(feat(`{"adcode":"510100"}`, `{"type":"Polygon","coordinates":[[[104,30],[105,30],[105,31],[104,31],[104,30.5]]]}`)),
 			`bad.geojson:1:41: features[0] (adcode "510100"): polygon 0 ring 0 is not closed: the first and last positions differ`},
 		{"short ring", fc(feat(`{"adcode":"510100"}`, `{"type":"Polygon","coordinates":[[[104,30],[105,30],[104,30]]]}`)),
@@ -207,8 +216,10 @@ func TestReadBoundariesErrors(t *testing.T) {
 			`bad.geojson:1:41: features[0] (adcode "510100"): polygon 0 has no rings`},
 		{"no polygons", fc(feat(`{"adcode":"510100"}`, `{"type":"MultiPolygon","coordinates":[]}`)),
 			`bad.geojson:1:41: features[0] (adcode "510100"): geometry has no polygons`},
-		{"second feature on line 2", fc(feat(`{"adcode":"510100"}`, okSquare), feat(`{"adcode":"510700"}`, `null`)),
-			`bad.geojson:2:1: features[1] (adcode "510700"): geometry is null; a boundary needs a Polygon or MultiPolygon`},
+		{"second feature on line 2", fc(feat(`{"adcode":"510100"}`, okSquare), feat(`{"adcode":"510700"}`, `{"type":"Polygon","coordinates":[]}`)),
+			`bad.geojson:2:1: features[1] (adcode "510700"): polygon 0 has no rings`},
+		{"malformed after a skipped feature", fc(feat(`{"adcode":"100000_JD"}`, okSquare), feat(`{"adcode":"510700"}`, `{"type":"Polygon","coordinates":[[[104,30],[105,30],[104,30]]]}`)),
+			`bad.geojson:2:1: features[1] (adcode "510700"): polygon 0 ring 0 has 3 positions; a closed ring needs at least 4`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -227,6 +238,61 @@ func TestReadBoundariesErrors(t *testing.T) {
 				t.Errorf("not a positioned error: %#v", err)
 			}
 		})
+	}
+}
+
+// Features that are not areas of a province or prefecture are skipped, and
+// the locator's notes list them: DataV's nine-dash line (no level, suffixed
+// code), a country outline (level "country"), null and line geometries.
+func TestReadBoundariesSkipsNonAreas(t *testing.T) {
+	line := `{"type":"LineString","coordinates":[[104,30],[105,31]]}`
+	data := fc(
+		feat(`{"adcode":"510100"}`, okSquare),
+		feat(`{"adcode":"100000_JD","adchar":"JD","name":""}`, okSquare),
+		feat(`{"adcode":100000,"level":"country"}`, okSquare),
+		feat(`{"adcode":"510700"}`, `null`),
+		feat(`{"adcode":"510800","level":"city"}`, line),
+	)
+	l, err := ReadBoundaries("b.geojson", []byte(data), WGS84)
+	if err != nil {
+		t.Fatal(err)
+	}
+	notes := strings.Join(l.Notes(), " ")
+	for _, want := range []string{"b.geojson: 4 feature(s) skipped", `features[1] (adcode "100000_JD"): no level`,
+		`features[2] (adcode "100000"): level "country"`, `features[3] (adcode "510700"): geometry is null`,
+		`features[4] (adcode "510800"): geometry is a LineString`} {
+		if !strings.Contains(notes, want) {
+			t.Errorf("notes lack %q: %s", want, notes)
+		}
+	}
+	if got := l.Locate(104.5, 30.5); got != cn("510100") {
+		t.Errorf("the kept feature: %+v", got)
+	}
+}
+
+// User boundaries decide province and prefecture only. A file covering
+// part of China (here one square in Chengdu) leaves every other mainland
+// point in China, unplaced, and every point abroad outside, exactly as the
+// built-in boundaries say.
+func TestUserBoundariesKeepBuiltInInOut(t *testing.T) {
+	l, err := ReadBoundaries("b.geojson", []byte(fc(feat(`{"adcode":"510100"}`, okSquare))), WGS84)
+	if err != nil {
+		t.Fatal(err)
+	}
+	def := mustDefault(t)
+	rng := rand.New(rand.NewPCG(3, 4))
+	for range 20000 {
+		lon, lat := 72+rng.Float64()*65, 15+rng.Float64()*40
+		got, want := l.Locate(lon, lat), def.Locate(lon, lat)
+		if got.InChina != want.InChina || got.Region != want.Region || got.Coastal != want.Coastal {
+			t.Fatalf("Locate(%v, %v) = %+v, built-in %+v: in/out must not depend on user boundaries", lon, lat, got, want)
+		}
+		if got.InChina && (got.Province != "") != (lon >= 104 && lon < 105 && lat >= 30 && lat < 31) {
+			t.Fatalf("Locate(%v, %v) = %+v: placed outside the file's feature, or unplaced inside it", lon, lat, got)
+		}
+	}
+	if got := l.Locate(117.1205, 36.6510); got != (Location{InChina: true, Region: "CN"}) { // Jinan
+		t.Errorf("Jinan with Chengdu-only boundaries = %+v, want in China, unplaced", got)
 	}
 }
 

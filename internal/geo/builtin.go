@@ -3,8 +3,10 @@ package geo
 import (
 	"bytes"
 	"compress/gzip"
+	"crypto/sha256"
 	"embed"
 	"encoding/csv"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -27,7 +29,16 @@ func readEmbeddedGeoJSON(path string) ([]*feature, error) {
 	if err != nil {
 		return nil, err
 	}
-	return readFeatureCollection("embedded "+path, raw)
+	feats, err := readFeatureCollection("embedded "+path, raw)
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range feats {
+		if f.skip != "" {
+			return nil, fmt.Errorf("embedded %s: %s: %s", path, f.describe(), f.skip)
+		}
+	}
+	return feats, nil
 }
 
 func readEmbedded(path string) ([]byte, error) {
@@ -99,8 +110,84 @@ func (b *builder) seedsByProvince() (map[string][]seed, error) {
 	return by, nil
 }
 
+// outline is the built-in in/out data every locator shares: the Hong Kong,
+// Macao and Taiwan outlines, the mainland outline and the coastal waters.
+// It decides in or out of mainland China whatever boundaries place points
+// in provinces. Immutable once built.
+type outline struct {
+	sarSegs   [][]seg
+	sarRegion []string
+	sar       *layer
+	cnSegs    [][]seg
+	cn        *layer
+	watSegs   [][]seg
+	waters    *layer
+	coast     *coastIndex
+	digest    string // of the embedded data
+}
+
+var builtinOutline = sync.OnceValues(loadOutline)
+
+func loadOutline() (*outline, error) {
+	feats, err := readEmbeddedGeoJSON("data/outline.geojson.gz")
+	if err != nil {
+		return nil, err
+	}
+	o := &outline{}
+	for _, f := range feats {
+		region, _ := f.props["region"].(string)
+		switch region {
+		case "HK", "MO", "TW":
+			o.sarSegs = append(o.sarSegs, featureSegments(f.polygons))
+			o.sarRegion = append(o.sarRegion, region)
+		case "CN":
+			o.cnSegs = append(o.cnSegs, featureSegments(f.polygons))
+		default:
+			return nil, fmt.Errorf("outline: %s has unknown region %q", f.describe(), region)
+		}
+	}
+	if len(o.cnSegs) != 1 || len(o.sarSegs) != 3 {
+		return nil, errors.New("outline: want one mainland and three HK/MO/TW features")
+	}
+	o.sar, o.cn = buildLayer(o.sarSegs), buildLayer(o.cnSegs)
+	o.watSegs = watersSegments()
+	o.waters = buildLayer(o.watSegs)
+	o.coast = newCoastIndex(o.cnSegs[0], o.sarSegs)
+	h := sha256.New()
+	for _, name := range []string{"data/outline.geojson.gz", "data/provinces.geojson.gz", "data/seeds.csv.gz"} {
+		raw, err := dataFS.ReadFile(name)
+		if err != nil {
+			return nil, err
+		}
+		h.Write(raw)
+	}
+	fmt.Fprintf(h, "coast:%g:%v:%v", coastBuffer, seaMask, bohai)
+	o.digest = hex.EncodeToString(h.Sum(nil))[:16]
+	return o, nil
+}
+
+// addOutline puts the outline's steps first: Hong Kong, Macao and Taiwan,
+// then the mainland gate. It returns the gate's step index.
+func (b *builder) addOutline(o *outline) (int, error) {
+	out := make([]uint16, len(o.sarRegion))
+	for i, region := range o.sarRegion {
+		res, err := b.result(Location{Region: region})
+		if err != nil {
+			return 0, err
+		}
+		out[i] = res
+	}
+	b.l.steps = append(b.l.steps, step{layer: o.sar, out: out}, step{layer: o.cn, gate: true})
+	return len(b.l.steps) - 1, nil
+}
+
+// segments returns the outline's segments for the grid.
+func (o *outline) segments() [][]seg {
+	return append(append(append([][]seg(nil), o.sarSegs...), o.cnSegs...), o.watSegs...)
+}
+
 func loadDefault() (*Locator, error) {
-	outline, err := readEmbeddedGeoJSON("data/outline.geojson.gz")
+	o, err := builtinOutline()
 	if err != nil {
 		return nil, err
 	}
@@ -110,30 +197,10 @@ func loadDefault() (*Locator, error) {
 	}
 	b := newBuilder()
 	l := b.l
-
-	// Hong Kong, Macao and Taiwan first, then the mainland outline as a gate.
-	var sarSegs, cnSegs [][]seg
-	var sarOut []uint16
-	for _, f := range outline {
-		region, _ := f.props["region"].(string)
-		switch region {
-		case "HK", "MO", "TW":
-			res, err := b.result(Location{Region: region})
-			if err != nil {
-				return nil, err
-			}
-			sarSegs = append(sarSegs, featureSegments(f.polygons))
-			sarOut = append(sarOut, res)
-		case "CN":
-			cnSegs = append(cnSegs, featureSegments(f.polygons))
-		default:
-			return nil, fmt.Errorf("outline: %s has unknown region %q", f.describe(), region)
-		}
+	gate, err := b.addOutline(o)
+	if err != nil {
+		return nil, err
 	}
-	if len(cnSegs) != 1 || len(sarSegs) != 3 {
-		return nil, errors.New("outline: want one mainland and three HK/MO/TW features")
-	}
-
 	seeds, err := b.seedsByProvince()
 	if err != nil {
 		return nil, err
@@ -162,18 +229,20 @@ func loadDefault() (*Locator, error) {
 		all = append(all, seeds[p]...)
 	}
 	// A point inside the outline but in no province polygon (the two sources
-	// disagree along coasts and borders) takes the nearest place of any province.
+	// disagree along coasts and borders), or in coastal waters off every
+	// province polygon, takes the nearest place of any province.
 	if l.fallback, err = b.seedSet(all); err != nil {
 		return nil, err
 	}
-	l.steps = []step{
-		{layer: buildLayer(sarSegs), out: sarOut},
-		{layer: buildLayer(cnSegs), gate: true},
-		{layer: buildLayer(provSegs), out: provOut},
+	l.steps = append(l.steps, step{layer: buildLayer(provSegs), out: provOut})
+	if err := b.addCoast(o.waters, o.coast, gate); err != nil {
+		return nil, err
 	}
 	l.approx = true
-	l.desc = "built-in boundaries: OpenStreetMap mainland outline (1 km), Natural Earth 1:10m provinces; " +
-		"prefecture = that of the nearest GeoNames place in the province (approximate)"
-	l.buildGrid(append(append(sarSegs, cnSegs...), provSegs...))
+	l.desc = "built-in boundaries: OpenStreetMap mainland outline (1 km) and coastal waters (12 nautical miles), " +
+		"Natural Earth 1:10m provinces; prefecture = that of the nearest GeoNames place in the province (approximate)"
+	l.id = "built-in:" + o.digest
+	l.credit = Attribution
+	l.buildGrid(append(o.segments(), provSegs...))
 	return l, nil
 }

@@ -23,6 +23,9 @@ type feature struct {
 	line, col int // where the feature starts in the file
 	props     map[string]any
 	polygons  [][]ring // polygon -> rings (exterior first, then holes)
+	// skip says why a well-formed feature is not an area (null or
+	// non-polygon geometry); polygons is nil then.
+	skip string
 }
 
 // describe names a feature for error messages: features[3] (adcode "510100").
@@ -75,7 +78,10 @@ const maxFeatures = 100000
 
 // readFeatureCollection parses a GeoJSON FeatureCollection of Polygon and
 // MultiPolygon features. Errors name the file, the line and column, and the
-// feature. It is strict: a feature it cannot use is an error, never skipped.
+// feature. It is strict about form: anything malformed is an error. A
+// well-formed feature that is not an area (null geometry, a point or a line,
+// such as DataV's nine-dash line) is returned with skip set, for the caller
+// to skip and say so.
 func readFeatureCollection(name string, data []byte) ([]*feature, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
@@ -200,7 +206,8 @@ func (r *rawFeature) convert(name string, f *feature) error {
 		return featureError(name, f, "type is %q; want \"Feature\"", r.Type)
 	}
 	if r.Geometry == nil {
-		return featureError(name, f, "geometry is null; a boundary needs a Polygon or MultiPolygon")
+		f.skip = "geometry is null, not an area"
+		return nil
 	}
 	var depth int
 	switch r.Geometry.Type {
@@ -208,8 +215,11 @@ func (r *rawFeature) convert(name string, f *feature) error {
 		depth = 3
 	case "MultiPolygon":
 		depth = 4
+	case "Point", "MultiPoint", "LineString", "MultiLineString", "GeometryCollection":
+		f.skip = fmt.Sprintf("geometry is a %s, not an area", r.Geometry.Type)
+		return nil
 	default:
-		return featureError(name, f, "geometry type %q is not supported; want Polygon or MultiPolygon", r.Geometry.Type)
+		return featureError(name, f, "geometry type %q is not a GeoJSON geometry; a boundary needs a Polygon or MultiPolygon", r.Geometry.Type)
 	}
 	polys, err := parseCoords(r.Geometry.Coordinates, depth)
 	if err != nil {

@@ -16,7 +16,8 @@ import (
 // boundary crosses run the full exact test.
 // Every shortcut is exact: "no segment touches the closed cell" means the
 // even-odd test gives the same answer everywhere in it, and seed uniformity is
-// proved by the triangle inequality (see seedSet.uniformWithin).
+// proved by the triangle inequality (see seedSet.uniformWithin), the
+// coastal-waters distance test by the same kind of bound (coastSet).
 
 const (
 	subN     = 16 // subcells per side of a level-1 cell
@@ -170,7 +171,7 @@ func (l *Locator) buildGrid(all [][]seg) {
 					continue
 				}
 				p := newProbe(cx, cy)
-				res, uniform := l.seedSets[cls&^seedFlag].uniformWithin(&p, r1)
+				res, uniform := l.sets[cls&^seedFlag].uniformWithin(&p, r1, cell/2, cell/2)
 				if uniform {
 					g.l1[c] = uint32(res)
 					continue
@@ -313,7 +314,7 @@ func (l *Locator) fillCells(x0, y0, cs float64, n int, segs []int32, out []uint1
 		if _, done := settled[cls]; done {
 			continue
 		}
-		if res, uniform := l.seedSets[uint16(cls)&^seedFlag].uniformWithin(&whole, rWhole); uniform {
+		if res, uniform := l.sets[uint16(cls)&^seedFlag].uniformWithin(&whole, rWhole, float64(n)*cs/2, float64(n)*cs/2); uniform {
 			settled[cls] = res
 		} else {
 			settled[cls] = slowFull
@@ -343,7 +344,7 @@ func (l *Locator) fillCells(x0, y0, cs float64, n int, segs []int32, out []uint1
 				continue
 			}
 			p := newProbe(x0+(float64(x)+0.5)*cs, cy)
-			if res, uniform := l.seedSets[cls&^seedFlag].uniformWithin(&p, r); uniform {
+			if res, uniform := l.sets[cls&^seedFlag].uniformWithin(&p, r, cs/2, cs/2); uniform {
 				out[k] = res
 			}
 		}

@@ -138,6 +138,172 @@ func TestLocateLakesInside(t *testing.T) {
 	}
 }
 
+// Coastal waters: off the 1 km land outline but within 12 nautical miles of
+// the mainland (nearer to it than to Hong Kong, Macao or Taiwan), or in the
+// Bohai, a point is in mainland China; foreign land near a land border or
+// near the Yalu and Beilun mouths, and the sea nearer to Hong Kong or
+// Kinmen, are not. Positions WGS-84 unless said.
+func TestCoastalWaters(t *testing.T) {
+	l := mustDefault(t)
+	blon, blat := GCJ02ToWGS84(118.0774, 24.4460) // a Xiamen trajectory point, GCJ-02
+	in := []struct {
+		name     string
+		lon, lat float64
+		province string
+	}{
+		{"Xiamen harbour bridge (GCJ-02 point)", blon, blat, "35"},
+		{"Xiamen island, west shore", 118.0723, 24.4432, "35"},
+		{"between Xiamen and Kinmen, nearer Xiamen", 118.17, 24.44, "35"},
+		{"Bohai, mid-sea (internal waters)", 120.0, 39.0, ""},
+		{"Qiongzhou Strait", 110.2, 20.15, "46"},
+		{"off Qingdao", 120.55, 35.95, "37"},
+	}
+	for _, c := range in {
+		got := l.Locate(c.lon, c.lat)
+		if !got.InChina || got.Region != "CN" || len(got.Prefecture) != 6 || (c.province != "" && got.Province != c.province) {
+			t.Errorf("%s (%v, %v) = %+v, want in mainland China (province %q)", c.name, c.lon, c.lat, got, c.province)
+		}
+	}
+	if got := l.Locate(118.17, 24.44); !got.Coastal {
+		t.Errorf("sea between Xiamen and Kinmen = %+v, want marked coastal", got)
+	}
+	out := []struct {
+		name     string
+		lon, lat float64
+		region   string
+	}{
+		{"Victoria Harbour (nearer Hong Kong land)", 114.17, 22.29, ""},
+		{"Macao's waters", 113.60, 22.14, ""},
+		{"Kinmen", 118.3186, 24.4370, "TW"},
+		{"Blagoveshchensk, 1.5 km across the Amur from Heihe", 127.53, 50.26, ""},
+		{"Sinuiju, across the Yalu from Dandong", 124.40, 40.10, ""},
+		{"Sindo, DPRK islands at the Yalu mouth", 124.22, 39.83, ""},
+		{"Mong Cai, across the Beilun from Dongxing", 107.97, 21.52, ""},
+		{"Tra Co, Vietnam's coast east of the Beilun mouth", 108.03, 21.46, ""},
+		{"Zamyn-Uud, across the border from Erenhot", 111.90, 43.72, ""},
+		{"Bohai Strait, east of the Laotieshan-Penglai line", 122.0, 38.0, ""},
+		{"Yellow Sea, 100 km out", 123.5, 35.5, ""},
+		{"Gulf of Tonkin, Vietnam's side", 107.72, 20.13, ""},
+	}
+	for _, c := range out {
+		if got := l.Locate(c.lon, c.lat); got != (Location{Region: c.region}) {
+			t.Errorf("%s (%v, %v) = %+v, want outside mainland China (region %q)", c.name, c.lon, c.lat, got, c.region)
+		}
+	}
+}
+
+// The coastal-waters answer equals a brute-force one: distance to every
+// outline segment, no index, no grid.
+func TestCoastalWatersBruteForce(t *testing.T) {
+	l, err := loadDefault()
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.fineAfter = 1
+	o, err := builtinOutline()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dist := func(ss [][]seg, x, y, k float64) float64 {
+		best := math.Inf(1)
+		for _, s := range ss {
+			for i := range s {
+				best = min(best, segDist2(&s[i], x, y, k))
+			}
+		}
+		return math.Sqrt(best) * kmPerDeg
+	}
+	rng := rand.New(rand.NewPCG(8, 9))
+	coastal := 0
+	for range 3000 {
+		// Near the coast: a random outline vertex between the Yalu and the
+		// Beilun, moved up to 40 km.
+		s := o.cnSegs[0][rng.IntN(len(o.cnSegs[0]))]
+		if o.waters.find(s.a.x, s.a.y) != 1 {
+			continue
+		}
+		x, y := s.a.x+(rng.Float64()-0.5)*0.8, s.a.y+(rng.Float64()-0.5)*0.7
+		got := l.Locate(x, y)
+		if o.sar.find(x, y) >= 0 || o.cn.find(x, y) >= 0 {
+			continue
+		}
+		w := o.waters.find(x, y)
+		k := l.rowCos(y)
+		want := w == 0 || (w == 1 && dist(o.cnSegs, x, y, k) <= coastBuffer && dist(o.cnSegs, x, y, k) < dist(o.sarSegs, x, y, k))
+		if got.Coastal != want || got.InChina != want {
+			t.Fatalf("Locate(%v, %v) = %+v, brute force says coastal=%v", x, y, got, want)
+		}
+		if want {
+			coastal++
+		}
+	}
+	if coastal < 300 {
+		t.Fatalf("only %d coastal points tried", coastal)
+	}
+}
+
+// The hand-drawn sea mask and Bohai run on Chinese land wherever they are
+// not at sea, so they never cut coastal waters off: sample their inland
+// edges every kilometre or so.
+func TestWatersPolygons(t *testing.T) {
+	o, err := builtinOutline()
+	if err != nil {
+		t.Fatal(err)
+	}
+	check := func(name string, poly []point, edges []int) {
+		for _, e := range edges {
+			a, b := poly[e], poly[e+1]
+			n := int(math.Hypot(b.x-a.x, b.y-a.y)*100) + 1
+			for i := 1; i < n; i++ {
+				f := float64(i) / float64(n)
+				if f < 0.03 && e == edges[0] || f > 0.97 && e == edges[len(edges)-1] {
+					continue // the ends meet the coast
+				}
+				x, y := a.x+(b.x-a.x)*f, a.y+(b.y-a.y)*f
+				if o.cn.find(x, y) < 0 {
+					t.Errorf("%s edge %d at (%.3f, %.3f) is not on mainland land", name, e, x, y)
+					break
+				}
+			}
+		}
+	}
+	check("sea mask", seaMask, []int{11, 12, 13, 14, 15, 16, 17, 0})
+	check("Bohai", bohai, []int{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15})
+}
+
+// Locate is on the scan's hot path: no allocation per point, whichever way
+// it answers (grid cell, nearest seed, coastal distance, exact test), with
+// the built-in boundaries and with a user's.
+func TestLocateAllocationFree(t *testing.T) {
+	user, err := ReadBoundaries("b.geojson", []byte(fc(feat(`{"adcode":"350200"}`,
+		`{"type":"Polygon","coordinates":[[[117.8,24.3],[118.4,24.3],[118.4,24.7],[117.8,24.7],[117.8,24.3]]]}`))), WGS84)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(5, 5))
+	pts := clusterPoints(rng, 2000)
+	for range 2000 { // near the coast of Fujian and Guangdong, coastal or not
+		pts = append(pts, [2]float64{113 + rng.Float64()*7, 22 + rng.Float64()*4})
+	}
+	for range 2000 {
+		pts = append(pts, [2]float64{73 + rng.Float64()*62, 18 + rng.Float64()*36})
+	}
+	for _, l := range []*Locator{mustDefault(t), user} {
+		for _, p := range pts { // build the blocks first, as a long scan has
+			l.Locate(p[0], p[1])
+		}
+		i := 0
+		if n := testing.AllocsPerRun(20000, func() {
+			p := pts[i%len(pts)]
+			i++
+			l.Locate(p[0], p[1])
+			l.LocateIn(GCJ02, p[0], p[1])
+		}); n != 0 {
+			t.Errorf("%s: %v allocations per Locate", l.Description()[:20], n)
+		}
+	}
+}
+
 func TestLocateNonFinite(t *testing.T) {
 	l := mustDefault(t)
 	nan, inf := math.NaN(), math.Inf(1)

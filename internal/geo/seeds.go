@@ -104,12 +104,16 @@ func angleOfChord2(c2 float64) float64 {
 	return 2 * math.Asin(min(1, math.Sqrt(c2)/2))
 }
 
-// probe is a query point prepared for seed searches.
-type probe struct{ v [3]float64 }
+// probe is a query point prepared for seed searches: its unit vector, and
+// its longitude and latitude for the coastal-waters test.
+type probe struct {
+	v    [3]float64
+	x, y float64
+}
 
 func newProbe(lon, lat float64) probe {
 	x, y, z := unitVector(lon, lat)
-	return probe{v: [3]float64{x, y, z}}
+	return probe{v: [3]float64{x, y, z}, x: lon, y: lat}
 }
 
 func (p *probe) chord2(q *kdPoint) float64 {
@@ -157,11 +161,12 @@ func (s *seedSet) locate(p *probe) uint16 {
 }
 
 // uniformWithin returns p's result and whether every point within angle r
-// of p has the same one. By the triangle inequality, a point q within r of p
-// is within d1+r of p's nearest seed and at least d-r from any seed at
-// distance d from p; so if no seed of another prefecture lies within d1+2r of
-// p, q's nearest seed is of p's prefecture too.
-func (s *seedSet) uniformWithin(p *probe, r float64) (uint16, bool) {
+// of p (a cell of half-width hw and half-height hh degrees centred on p,
+// which the coastal test uses instead) has the same one. By the triangle
+// inequality, a point q within r of p is within d1+r of p's nearest seed and
+// at least d-r from any seed at distance d from p; so if no seed of another
+// prefecture lies within d1+2r of p, q's nearest seed is of p's prefecture too.
+func (s *seedSet) uniformWithin(p *probe, r, _, _ float64) (uint16, bool) {
 	if s.single >= 0 {
 		return uint16(s.single), true
 	}
