@@ -23,26 +23,30 @@ func TestScanBoundariesCRS(t *testing.T) {
 	data := "vin,lat,lon,ts\nLSGJA52U84S123456,30.6500,103.9990,2026-01-01T08:00:00+08:00\n"
 	df := filepath.Join(dir, "d.csv")
 	os.WriteFile(df, []byte(data), 0o644)
-	inChina := func(args ...string) int {
+	// In or out of mainland China is the built-in outline's answer either
+	// way; the boundaries decide the prefecture.
+	geoOf := func(args ...string) (inChina, unplaced int, prefectures []string) {
 		code, out, stderr := run(t, append([]string{"scan", df, "--format", "json", "--boundaries", bf}, args...)...)
 		if code != 0 {
 			t.Fatalf("exit %d: %s", code, stderr)
 		}
 		var r struct {
 			Geo struct {
-				InChina int `json:"in_china"`
+				InChina     int      `json:"in_china"`
+				Unplaced    int      `json:"unplaced"`
+				Prefectures []string `json:"prefectures"`
 			} `json:"geo"`
 		}
 		if err := json.Unmarshal([]byte(out), &r); err != nil {
 			t.Fatal(err)
 		}
-		return r.Geo.InChina
+		return r.Geo.InChina, r.Geo.Unplaced, r.Geo.Prefectures
 	}
-	if n := inChina("--boundaries-crs", "gcj02"); n != 1 {
-		t.Errorf("with --boundaries-crs gcj02: %d points in China, want 1", n)
+	if n, u, p := geoOf("--boundaries-crs", "gcj02"); n != 1 || u != 0 || len(p) != 1 || p[0] != "510100" {
+		t.Errorf("with --boundaries-crs gcj02: %d in China, %d unplaced, prefectures %v; want 1, 0, [510100]", n, u, p)
 	}
-	if n := inChina(); n != 0 {
-		t.Errorf("boundaries read as WGS-84: %d points in China, want 0 (the point lies in the GCJ-02 offset strip)", n)
+	if n, u, p := geoOf(); n != 1 || u != 1 || len(p) != 0 {
+		t.Errorf("boundaries read as WGS-84: %d in China, %d unplaced, prefectures %v; want 1, 1 (the point lies in the GCJ-02 offset strip), []", n, u, p)
 	}
 	if code, _, _ := run(t, "scan", df, "--boundaries-crs", "gcj02"); code != 2 {
 		t.Errorf("--boundaries-crs without --boundaries: exit %d, want 2", code)

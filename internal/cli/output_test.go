@@ -23,7 +23,7 @@ func TestOutputUnwritable_Exit2(t *testing.T) {
 	db := "sqlite:" + logDB(t, 3, constAt(auditNow))
 	csv := filepath.Join(example(), "data", "road-test-2026.csv")
 	sketch := filepath.Join(t.TempDir(), "s.sketch")
-	if code, _, errs := run(t, "scan", csv, "--sketch-out", sketch, "--no-progress"); code != 0 {
+	if code, _, errs := run(t, "scan", csv, "--sketch-out", sketch, "--sketch-key-file", testKeyFile(t), "--no-progress"); code != 0 {
 		t.Fatalf("scan --sketch-out: %d %s", code, errs)
 	}
 	cases := [][]string{

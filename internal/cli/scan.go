@@ -23,6 +23,7 @@ type scanFlags struct {
 	boundaries    string
 	boundariesCRS string
 	sketchOut     string
+	sketchKeyFile string
 	workers       int
 	maxProblems   int
 	exactLimit    int
@@ -54,7 +55,8 @@ reported with their line numbers; a file with some is "partial", never silently 
 	fl.StringVar(&f.crs, "crs", "", "coordinate system of every file: wgs84, gcj02 or bd09 (default: named by the file, else wgs84 assumed)")
 	fl.StringVar(&f.boundaries, "boundaries", "", "GeoJSON boundaries with GB/T 2260 codes instead of the built-in approximate ones")
 	fl.StringVar(&f.boundariesCRS, "boundaries-crs", "", "coordinate system of the --boundaries file: wgs84 (default), gcj02 or bd09")
-	fl.StringVar(&f.sketchOut, "sketch-out", "", "also write a mergeable sketch of this scan to FILE")
+	fl.StringVar(&f.sketchOut, "sketch-out", "", "also write a mergeable sketch of this scan to FILE (needs a sketch key)")
+	fl.StringVar(&f.sketchKeyFile, "sketch-key-file", "", "FILE holding the secret key of the sketch's hashes (default $XBORDER_SKETCH_KEY; make one with: xborder sketch keygen -o FILE)")
 	fl.IntVar(&f.workers, "workers", 0, "parsing goroutines (default: number of CPUs)")
 	fl.IntVar(&f.maxProblems, "max-problems", 20, "problems listed per file")
 	fl.IntVar(&f.exactLimit, "exact-limit", 0, "distinct values counted exactly before switching to HyperLogLog (default 1048576)")
@@ -101,6 +103,13 @@ func runScan(ctx context.Context, env *Env, f *scanFlags, args []string) error {
 	opt, err := scanOptions(f)
 	if err != nil {
 		return err
+	}
+	keyed, err := useSketchKey(env, f.sketchKeyFile)
+	if err != nil {
+		return err
+	}
+	if f.sketchOut != "" && !keyed {
+		return xerr.BadInputf("--sketch-out: %v", scan.ErrNoSketchKey)
 	}
 	files, err := scan.ExpandPaths(args)
 	if err != nil {

@@ -64,8 +64,9 @@ func TestScanSketchMerge(t *testing.T) {
 	a, b := filepath.Join(dir, "a.csv"), filepath.Join(dir, "b.csv")
 	runCLI(t, "gen", "telemetry", "--rows", "2000", "--fleet", "300", "--seed", "1", "-o", a)
 	runCLI(t, "gen", "telemetry", "--rows", "2000", "--fleet", "300", "--seed", "2", "-o", b)
+	key := testKeyFile(t)
 	for _, p := range []string{a, b} {
-		if code, _, errs := runCLI(t, "scan", p, "--sketch-out", p+".sketch", "-o", p+".json", "--format", "json"); code != 0 {
+		if code, _, errs := runCLI(t, "scan", p, "--sketch-out", p+".sketch", "--sketch-key-file", key, "-o", p+".json", "--format", "json"); code != 0 {
 			t.Fatalf("scan %s: %s", p, errs)
 		}
 	}

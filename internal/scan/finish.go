@@ -3,12 +3,14 @@ package scan
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/xborder/xborder/internal/model"
+	"github.com/xborder/xborder/internal/scan/distinct"
 )
 
 func trimFloat(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
@@ -76,6 +78,9 @@ func (s *Scanner) finishFile(fr *FileReport, fs *fileState, ws []*worker, notes 
 				g.prefectures[p.Prefecture] += n
 			}
 		})
+		if w.places.coastal > 0 {
+			g.provinces[coastalKey] += w.places.coastal
+		}
 		points += w.points + w.invalid
 		probs.count += w.probs.count
 		probs.list = append(probs.list, w.probs.list...)
@@ -167,13 +172,50 @@ func keyLabel(sc *schema, i int) string {
 	return colName(sc.names, i)
 }
 
-func hashPath(p string) uint64 {
-	h := uint64(14695981039346656037)
-	for i := 0; i < len(p); i++ {
-		h ^= uint64(p[i])
-		h *= 1099511628211
+// hashPath keys a file's one inferred person with the sketch key, like
+// every other value counted.
+func hashPath(p string) uint64 { return distinct.Hash([]byte("file-trajectory:"+p)) | 1 }
+
+// coastalKey carries the count of points in coastal waters in the
+// provinces table (geoTotals has no field for it); it is never a province
+// code and never reported as one.
+const coastalKey = "~coastal"
+
+// placedCounts returns the points in coastal waters and those placed in a
+// province, from the provinces table.
+func (g *geoTotals) placedCounts() (coastal, placed int64) {
+	for p, n := range g.provinces {
+		if p == coastalKey {
+			coastal += n
+		} else {
+			placed += n
+		}
 	}
-	return h | 1
+	return coastal, placed
+}
+
+// geoNotes are the notes of the boundaries themselves (features skipped or
+// not used), however the scanner got them.
+func geoNotes(g *Geo) []string {
+	switch {
+	case g == nil:
+		return nil
+	case g.direct != nil:
+		return g.direct.Notes()
+	}
+	if m, ok := g.Locator.(mergedOnly); ok {
+		return m.notes
+	}
+	return nil
+}
+
+// thousands formats n with comma separators: 1,048,576.
+func thousands(n int) string {
+	s := strconv.Itoa(n)
+	for i := len(s) - 3; i > 0 && s[i-1] != '-'; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
 }
 
 func joinKeys(m map[string]int) string {
@@ -202,6 +244,9 @@ func (s *Scanner) Report() *Report {
 	defer s.mu.Unlock()
 	r := &Report{Schema: Schema, Files: append([]FileReport(nil), s.files...), Notes: []string{}}
 	sort.SliceStable(r.Files, func(i, j int) bool { return r.Files[i].Path < r.Files[j].Path })
+	for i := range r.Files {
+		r.Files[i].Fingerprint = "" // sketches only
+	}
 	dets := []*DetectorReport{&r.Detectors.VIN, &r.Detectors.Plate, &r.Detectors.CNID, &r.Detectors.Phone, &r.Detectors.DeviceID}
 	for d, dr := range dets {
 		t := &s.det[d]
@@ -233,8 +278,12 @@ func (s *Scanner) Report() *Report {
 		}
 	}
 	g := &s.geo
+	coastal, placed := g.placedCounts()
+	provinces := sortedKeys(g.provinces)
+	provinces = slices.DeleteFunc(provinces, func(p string) bool { return p == coastalKey })
 	r.Geo = GeoReport{Points: g.points, OutsideChina: g.outside, Invalid: g.invalid, Swapped: g.swapped,
-		InChina: g.inChina, HKMOTW: g.hkmotw, Provinces: sortedKeys(g.provinces), Prefectures: sortedKeys(g.prefectures)}
+		InChina: g.inChina, HKMOTW: g.hkmotw, Provinces: provinces, Prefectures: sortedKeys(g.prefectures),
+		Coastal: coastal, Unplaced: max(g.inChina-placed, 0)}
 	if s.opt.Geo != nil && s.opt.Geo.Locator != nil {
 		r.Geo.Located = true
 		r.Geo.PrefecturesApproximate = s.opt.Geo.Approximate
@@ -242,6 +291,13 @@ func (s *Scanner) Report() *Report {
 		if s.opt.Geo.Approximate && g.points > 0 {
 			r.Notes = append(r.Notes, "Prefectures are approximate: the default boundaries assign a point to the prefecture of the nearest labelled place in its province (right for about 87% of China's area); load licensed boundaries with --boundaries for exact answers.")
 		}
+		if r.Geo.Coastal > 0 {
+			r.Notes = append(r.Notes, fmt.Sprintf("%d point(s) lie off the mainland's land outline but in coastal waters (within 12 nautical miles, 22.2 km, of the 1 km OpenStreetMap coastline and nearer to it than to Hong Kong, Macao or Taiwan, or in the Bohai): counted in mainland China. An approximation: the territorial sea is measured from China's baselines, further out in places.", r.Geo.Coastal))
+		}
+		if r.Geo.Unplaced > 0 {
+			r.Notes = append(r.Notes, fmt.Sprintf("%d point(s) in mainland China fall in no feature of the boundaries loaded: counted in China (the built-in outline decides in or out), not placed in a province or prefecture.", r.Geo.Unplaced))
+		}
+		r.Notes = append(r.Notes, geoNotes(s.opt.Geo)...)
 		if s.opt.Geo.Attribution != "" && g.points > 0 {
 			r.Notes = append(r.Notes, s.opt.Geo.Attribution+".")
 		}
@@ -275,7 +331,7 @@ func (s *Scanner) Report() *Report {
 	sv := int64(sens)
 	r.Facts.SensitiveIndividuals = &sv
 	if !vexact || !pexact || !r.Detectors.VIN.DistinctExact {
-		r.Notes = append(r.Notes, "Some distinct counts exceeded 1,048,576 values and are HyperLogLog estimates (standard error 0.41%).")
+		r.Notes = append(r.Notes, fmt.Sprintf("Some distinct counts exceeded %s values and are HyperLogLog estimates (standard error 0.41%%).", thousands(s.opt.ExactLimit)))
 	}
 	return r
 }

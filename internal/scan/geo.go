@@ -23,7 +23,8 @@ func toWGS84(crs string, lon, lat float64) (float64, float64) {
 
 // FromLocator wraps a geo.Locator for the scanner.
 func FromLocator(l *geo.Locator) *Geo {
-	return &Geo{Locator: locator{l}, ToWGS84: toWGS84, Approximate: l.PrefectureApproximate(), Description: l.Description(), direct: l}
+	return &Geo{Locator: locator{l}, ToWGS84: toWGS84, Approximate: l.PrefectureApproximate(), Description: l.Description(),
+		Attribution: l.Attribution(), direct: l}
 }
 
 // LoadGeo returns the embedded default boundaries, or those of a GeoJSON
@@ -53,11 +54,7 @@ func LoadGeoCRS(path, crs string) (*Geo, error) {
 		}
 		return nil, err
 	}
-	g := FromLocator(l)
-	if path == "" {
-		g.Attribution = geo.Attribution
-	}
-	return g, nil
+	return FromLocator(l), nil
 }
 
 // NormalizeCRS checks a --crs value and returns its canonical name.

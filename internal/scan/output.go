@@ -4,6 +4,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
+	"path"
+	"path/filepath"
 	"sort"
 	"strings"
 )
@@ -57,6 +60,12 @@ func WriteTable(w io.Writer, r *Report) error {
 	g := r.Geo
 	fmt.Fprintf(&b, "\nGEOGRAPHY\n  %d valid points: %d in mainland China, %d outside (%d in HK/MO/TW)\n",
 		g.Points, g.InChina, g.OutsideChina, g.HKMOTW)
+	if g.Coastal > 0 {
+		fmt.Fprintf(&b, "  %d of those in mainland China are in coastal waters (off the land outline, within 12 nmi)\n", g.Coastal)
+	}
+	if g.Unplaced > 0 {
+		fmt.Fprintf(&b, "  %d in mainland China fall in no feature of the boundaries: no province or prefecture\n", g.Unplaced)
+	}
 	if g.Invalid > 0 {
 		fmt.Fprintf(&b, "  %d invalid coordinates (%d with latitude and longitude swapped)\n", g.Invalid, g.Swapped)
 	}
@@ -168,8 +177,11 @@ type sarifLog struct {
 }
 
 type sarifRun struct {
-	Tool    sarifTool     `json:"tool"`
-	Results []sarifResult `json:"results"`
+	Tool sarifTool `json:"tool"`
+	// OriginalURIBaseIDs says where %SRCROOT%, the base of relative
+	// artifact URIs, was: the working directory of the scan.
+	OriginalURIBaseIDs map[string]sarifArtifact `json:"originalUriBaseIds,omitempty"`
+	Results            []sarifResult            `json:"results"`
 }
 
 type sarifTool struct {
@@ -214,7 +226,49 @@ type sarifPhysical struct {
 }
 
 type sarifArtifact struct {
-	URI string `json:"uri"`
+	URI       string `json:"uri"`
+	URIBaseID string `json:"uriBaseId,omitempty"`
+}
+
+// srcRoot is the uriBaseId of relative paths.
+const srcRoot = "%SRCROOT%"
+
+// artifactURI turns a path as the scan reported it into an RFC 3986 URI: an
+// absolute path becomes a file:// URI, a relative one a relative reference
+// against %SRCROOT%. Every byte but the unreserved characters and "/" is
+// percent-encoded: spaces, "#" (a fragment otherwise), "%", "?", ":" (a
+// scheme otherwise, in a relative first segment) and non-ASCII (as UTF-8).
+func artifactURI(p string) sarifArtifact {
+	slashed := filepath.ToSlash(p)
+	if filepath.IsAbs(p) {
+		if !strings.HasPrefix(slashed, "/") {
+			slashed = "/" + slashed // a Windows drive: file:///C:/...
+		}
+		return sarifArtifact{URI: "file://" + escapePath(slashed, true)}
+	}
+	return sarifArtifact{URI: escapePath(strings.TrimPrefix(path.Clean(slashed), "./"), false), URIBaseID: srcRoot}
+}
+
+// escapePath percent-encodes a slash-separated path; drive keeps the colon
+// of a Windows drive letter ("/C:").
+func escapePath(p string, drive bool) string {
+	const hexDigits = "0123456789ABCDEF"
+	var b strings.Builder
+	for i := 0; i < len(p); i++ {
+		c := p[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9',
+			c == '-', c == '.', c == '_', c == '~', c == '/':
+			b.WriteByte(c)
+		case c == ':' && drive && i == 2 && p[0] == '/':
+			b.WriteByte(c)
+		default:
+			b.WriteByte('%')
+			b.WriteByte(hexDigits[c>>4])
+			b.WriteByte(hexDigits[c&15])
+		}
+	}
+	return b.String()
 }
 
 type sarifRegion struct {
@@ -234,8 +288,11 @@ var sarifRules = []sarifRule{
 // WriteSARIF writes the report as a SARIF 2.1.0 log for CI code-scanning views.
 func WriteSARIF(w io.Writer, r *Report) error {
 	var res []sarifResult
+	relative := false
 	loc := func(path string, line int64) []sarifLocation {
-		l := sarifLocation{Physical: sarifPhysical{Artifact: sarifArtifact{URI: path}}}
+		a := artifactURI(path)
+		relative = relative || a.URIBaseID != ""
+		l := sarifLocation{Physical: sarifPhysical{Artifact: a}}
 		if line > 0 {
 			l.Physical.Region = &sarifRegion{StartLine: line}
 		}
@@ -271,8 +328,15 @@ func WriteSARIF(w io.Writer, r *Report) error {
 	if res == nil {
 		res = []sarifResult{}
 	}
-	log := sarifLog{Schema: "https://json.schemastore.org/sarif-2.1.0.json", Version: "2.1.0",
-		Runs: []sarifRun{{Tool: sarifTool{Driver: sarifDriver{Name: "xborder", InformationURI: "https://github.com/xborder/xborder", Rules: sarifRules}}, Results: res}}}
+	run := sarifRun{Tool: sarifTool{Driver: sarifDriver{Name: "xborder", InformationURI: "https://github.com/xborder/xborder", Rules: sarifRules}}, Results: res}
+	if wd, err := os.Getwd(); err == nil && relative {
+		base := artifactURI(wd).URI
+		if !strings.HasSuffix(base, "/") {
+			base += "/" // a base URI ends with a slash (SARIF 3.14.14)
+		}
+		run.OriginalURIBaseIDs = map[string]sarifArtifact{srcRoot: {URI: base}}
+	}
+	log := sarifLog{Schema: "https://json.schemastore.org/sarif-2.1.0.json", Version: "2.1.0", Runs: []sarifRun{run}}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)

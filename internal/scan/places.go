@@ -6,24 +6,34 @@ import "unsafe"
 // locator's own result table, so equal places share their strings: the
 // string's data pointer is a cheap key (no hashing of the text). Places
 // whose strings are built anew still count right: they only take more
-// slots, and past the table's size they go to a map.
+// slots, and past the table's size they go to a map. A place in coastal
+// waters shares its land twin's strings; its key is the complement, which
+// no pointer-derived key equals. coastal counts the mainland points in
+// coastal waters, placed in a province or not.
 type placeTab struct {
-	keys   [1024]uintptr
-	idx    [1024]int32
-	places []Place
-	counts []int64
-	extra  map[Place]int64
+	keys    [1024]uintptr
+	idx     [1024]int32
+	places  []Place
+	counts  []int64
+	extra   map[Place]int64
+	coastal int64
 }
 
 func (t *placeTab) add(p Place) {
+	if p.Coastal {
+		t.coastal++
+	}
 	s := p.Prefecture
 	if s == "" {
 		s = p.Province
 	}
 	if s == "" {
-		return
+		return // in mainland China but in no feature of the user's boundaries
 	}
 	k := uintptr(unsafe.Pointer(unsafe.StringData(s))) ^ uintptr(len(s))<<1
+	if p.Coastal {
+		k = ^k
+	}
 	i := (k >> 3) & 1023
 	for n := 0; n < 16; n++ {
 		switch t.keys[i] {

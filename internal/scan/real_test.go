@@ -118,9 +118,9 @@ func TestReal_XiamenLatFirst(t *testing.T) {
 	if f.Columns[2].Kind != "lat" || f.Columns[3].Kind != "lon" || f.Columns[6].Kind != "time" {
 		t.Fatalf("columns %+v", f.Columns)
 	}
-	// A few points on Xiamen's bridges and shore fall outside the 1 km OSM
-	// coastline (and the file's coordinate system is not stated).
-	if r.Geo.Points != 1824 || r.Geo.InChina < 1800 || r.Geo.InChina+r.Geo.OutsideChina != 1824 ||
+	// Thirteen points on Xiamen's bridges and shore fall off the 1 km OSM
+	// land outline: in coastal waters, still in mainland China.
+	if r.Geo.Points != 1824 || r.Geo.InChina != 1824 || r.Geo.OutsideChina != 0 || r.Geo.Coastal != 13 ||
 		!has(r.Geo.Prefectures, "350200") || r.Subjects.Vehicles.Distinct != 1 || *r.Facts.VehiclesInChina != 1 {
 		t.Fatalf("geo %+v subjects %+v", r.Geo, r.Subjects)
 	}

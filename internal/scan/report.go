@@ -55,6 +55,10 @@ type FileReport struct {
 	Points int64            `json:"points"`
 	// FirstLine is, per detector, the first line where one was found.
 	FirstLine map[string]int64 `json:"-"`
+	// Fingerprint is set in sketches only: a keyed hash of the file's
+	// content, so that `sketch merge` can refuse the same file twice. It
+	// is never in a report.
+	Fingerprint string `json:"fingerprint,omitempty"`
 }
 
 // Problem is one issue at a line of a file.
@@ -116,7 +120,14 @@ type GeoReport struct {
 	// default boundaries (nearest labelled place), not exact polygons.
 	PrefecturesApproximate bool `json:"prefectures_approximate"`
 	// Additions.
+	// InChina counts points in mainland China, Coastal included.
 	InChina int64 `json:"in_china"`
+	// Coastal counts those of them in coastal waters: off the land outline
+	// but within 12 nautical miles of it, or in the Bohai.
+	Coastal int64 `json:"coastal"`
+	// Unplaced counts those of them in no feature of the --boundaries file
+	// (in China by the built-in outline; no province or prefecture).
+	Unplaced int64 `json:"unplaced"`
 	// HKMOTW counts points in Hong Kong, Macao or Taiwan (outside mainland).
 	HKMOTW  int64 `json:"hk_mo_tw"`
 	Swapped int64 `json:"swapped"`

@@ -96,6 +96,7 @@ func TestScan_ExactLimitSwitchesToEstimate(t *testing.T) {
 // Two shards scanned apart and merged through their sketches give the same
 // report as one scan of both.
 func TestSketch_MergeEqualsSingleScan(t *testing.T) {
+	useTestKey(t)
 	var a, b bytes.Buffer
 	gen.Telemetry(&a, gen.TelemetryOptions{Seed: 1, Rows: 5000, Fleet: 800})
 	gen.Telemetry(&b, gen.TelemetryOptions{Seed: 2, Rows: 5000, Fleet: 800})

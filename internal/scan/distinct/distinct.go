@@ -1,13 +1,14 @@
 // Package distinct counts distinct values in bounded memory: exactly (a set
-// of 64-bit xxh3 hashes, never the strings) up to a limit of at least
-// 1,000,000 values, then by HyperLogLog with 2^16 registers (standard error
+// of 64-bit keyed hashes, never the strings; see key.go) up to a limit of at
+// least 1,000,000 values, then by HyperLogLog with 2^16 registers (standard error
 // 1.04/sqrt(65536) = 0.41%). Counters merge across workers, files and
 // machines; the binary form is stable so shard sketches can be merged later.
 //
 // The HyperLogLog is github.com/axiomhq/hyperloglog (precision 16, sparse
 // then dense, 8-bit registers, LogLog-Beta bias correction), fed our own
-// xxh3 hashes through InsertHash so that exact sets and sketches agree on
-// what a value's hash is.
+// keyed hashes through InsertHash so that exact sets and sketches agree on
+// what a value's hash is (and a sketch's registers say nothing about a value
+// without the key).
 package distinct
 
 import (
@@ -18,7 +19,6 @@ import (
 	"sync"
 
 	"github.com/axiomhq/hyperloglog"
-	"github.com/zeebo/xxh3"
 )
 
 // DefaultLimit is the number of distinct hashes kept exactly before a
@@ -32,15 +32,16 @@ const Precision = 16
 // StdError is the relative standard error of the estimate at Precision.
 const StdError = 0.0041
 
-// Hash is the hash every counter uses for a value: xxh3-64 with seed 0. Two
-// values collide with probability about n^2/2^65 (3e-8 at a million values).
-func Hash(b []byte) uint64 { return xxh3.Hash(b) }
+// ErrKeyMismatch is returned when counters made under different hash keys
+// are merged: their hashes of one value differ, so the union would count it
+// twice.
+var ErrKeyMismatch = errors.New("counted under different sketch keys")
 
-// mix is the murmur3 64-bit finaliser. xxh3's short-input path leaves
-// enough structure in the top bits, for keys that differ in a few bytes, to
-// bias the HyperLogLog by about 1% at millions of keys (measured with
-// sequential 8-byte keys); the extra bijective mix brings it back to the
-// expected 0.41% standard error. Exact sets do not need it.
+// mix is the murmur3 64-bit finaliser. It was needed when values were
+// hashed with bare xxh3, whose short-input path left enough structure in
+// the top bits to bias the HyperLogLog by about 1% at millions of
+// sequential keys; SipHash output does not need it, but it is bijective and
+// cheap, and keeping it keeps the sketches' registers what they were.
 func mix(h uint64) uint64 {
 	h ^= h >> 33
 	h *= 0xff51afd7ed558ccd
@@ -58,15 +59,32 @@ type Counter struct {
 	set   Set
 	hll   *hyperloglog.Sketch
 	sink  uint64 // see Set.prefetch
+	keyID string // the key its hashes were made under
 }
 
 // New returns a counter that stays exact up to limit distinct values
-// (DefaultLimit when limit <= 0).
+// (DefaultLimit when limit <= 0), for hashes made under the current key.
 func New(limit int) *Counter {
 	if limit <= 0 {
 		limit = DefaultLimit
 	}
-	return &Counter{limit: limit}
+	return &Counter{limit: limit, keyID: KeyID()}
+}
+
+// KeyID is the id of the key the counter's hashes were made under.
+func (c *Counter) KeyID() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.keyID
+}
+
+// SetKeyID says which key the counter's hashes were made under: for a
+// counter decoded from a sketch (the binary form does not carry it), or an
+// empty one about to take in a sketch's hashes.
+func (c *Counter) SetKeyID(id string) {
+	c.mu.Lock()
+	c.keyID = id
+	c.mu.Unlock()
 }
 
 // Add counts one hash.
@@ -145,6 +163,9 @@ func (c *Counter) Merge(o *Counter) error {
 	defer o.mu.Unlock()
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.keyID != o.keyID {
+		return ErrKeyMismatch
+	}
 	if o.hll != nil {
 		if c.hll == nil {
 			c.toSketch()

@@ -126,6 +126,10 @@ func TestCounter_MergeAndRoundTrip(t *testing.T) {
 		if err := d.UnmarshalBinary(raw); err != nil {
 			t.Fatal(err)
 		}
+		if err := m.Merge(&d); err != ErrKeyMismatch {
+			t.Fatalf("a decoded counter of unknown key merged: %v", err)
+		}
+		d.SetKeyID(c.KeyID()) // the key id travels beside the bytes
 		if err := m.Merge(&d); err != nil {
 			t.Fatal(err)
 		}

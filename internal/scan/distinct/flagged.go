@@ -24,8 +24,9 @@ type Flagged struct {
 	zfl   uint8
 	// over holds the counters once the table outgrew the limit:
 	// index 0 all keys, 1+b flag b.
-	over *[NumFlags + 1]*Counter
-	sink uint64 // see Set.prefetch
+	over  *[NumFlags + 1]*Counter
+	sink  uint64 // see Set.prefetch
+	keyID string // see Counter.keyID
 }
 
 // NewFlagged returns a flagged counter exact up to limit keys.
@@ -33,7 +34,26 @@ func NewFlagged(limit int) *Flagged {
 	if limit <= 0 {
 		limit = DefaultLimit
 	}
-	return &Flagged{limit: limit}
+	return &Flagged{limit: limit, keyID: KeyID()}
+}
+
+// KeyID is the id of the key the counter's hashes were made under.
+func (f *Flagged) KeyID() string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.keyID
+}
+
+// SetKeyID is Counter.SetKeyID for a flagged counter.
+func (f *Flagged) SetKeyID(id string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.keyID = id
+	if f.over != nil {
+		for _, c := range f.over {
+			c.SetKeyID(id)
+		}
+	}
 }
 
 // AddMany records keys with their flags.
@@ -123,6 +143,7 @@ func (f *Flagged) overflow() {
 	var over [NumFlags + 1]*Counter
 	for i := range over {
 		over[i] = New(f.limit)
+		over[i].keyID = f.keyID
 	}
 	f.over = &over
 	f.forEach(func(h uint64, fl uint8) {
@@ -181,6 +202,9 @@ func (f *Flagged) Merge(o *Flagged) error {
 	defer o.mu.Unlock()
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if f.keyID != o.keyID {
+		return ErrKeyMismatch
+	}
 	if o.over != nil {
 		if f.over == nil {
 			f.overflow()
@@ -290,6 +314,11 @@ func (f *Flagged) UnmarshalBinary(b []byte) error {
 	}
 	f.mu.Lock()
 	f.limit, f.slots, f.flags, f.n, f.zero, f.zfl, f.over = nf.limit, nf.slots, nf.flags, nf.n, nf.zero, nf.zfl, nf.over
+	if f.over != nil {
+		for _, c := range f.over {
+			c.keyID = f.keyID // the key travels beside the bytes (SetKeyID)
+		}
+	}
 	f.mu.Unlock()
 	return nil
 }
@@ -338,6 +367,9 @@ func (f *Flagged) KeysInto(c *Counter) error {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.keyID != f.keyID {
+		return ErrKeyMismatch
+	}
 	f.forEach(func(h uint64, _ uint8) { c.add(h) })
 	return nil
 }
