@@ -306,3 +306,15 @@ func TestScan_WeakCoordinateNames(t *testing.T) {
 		t.Fatalf("%+v", c)
 	}
 }
+
+func TestHasHigh(t *testing.T) {
+	buf := []byte("abcdefgh\xffijklmnop\xe4")
+	for i := 0; i <= len(buf); i++ {
+		for j := i; j <= len(buf) && j-i <= 10; j++ {
+			want := bytes.IndexFunc(buf[i:j], func(r rune) bool { return r >= 0x80 }) >= 0
+			if got := hasHigh(buf[i:j]); got != want {
+				t.Fatalf("hasHigh(%q) = %v", buf[i:j], got)
+			}
+		}
+	}
+}

@@ -2,6 +2,7 @@ package scan
 
 import (
 	"bytes"
+	"encoding/binary"
 	"unicode/utf8"
 
 	"github.com/xborder/xborder/internal/scan/detect"
@@ -31,8 +32,12 @@ func (w *worker) row(fields [][]byte) {
 			continue
 		}
 		switch sc.kinds[i] {
-		case kText, kNumber:
-			if sc.kinds[i] == kText && i < 64 && w.numText&(1<<i) == 0 && (f[0]-'0' <= 9 || f[0] == '-') && looksCoordinate(f) {
+		case kNumber:
+			if len(f) >= detect.MinTextLen {
+				detect.ScanText(f, detect.TextOptions{Points: true}, w)
+			}
+		case kText:
+			if c := f[0]; (c-'0' <= 9 || c == '-') && i < 64 && w.numText&(1<<i) == 0 && looksCoordinate(f) {
 				// A coordinate-like value in a column the sample decided
 				// holds text: said at the end of the file (once per column).
 				w.numText |= 1 << i
@@ -40,7 +45,7 @@ func (w *worker) row(fields [][]byte) {
 			}
 			if len(f) >= detect.MinTextLen {
 				detect.ScanText(f, detect.TextOptions{Points: true}, w)
-			} else if sc.kinds[i] == kText && w.fs.checkUTF && hasHigh(f) && !utf8.Valid(f) {
+			} else if hasHigh(f) && w.fs.checkUTF && !utf8.Valid(f) {
 				// Too short to hold an identifier, but a sign of a
 				// misread encoding all the same.
 				w.InvalidUTF8()
@@ -436,8 +441,12 @@ func (w *worker) txtAdd(kind int, h uint64, fl uint8) {
 	w.txt[kind].Add(h, fl)
 }
 
-// hasHigh: any byte that is not ASCII.
+// hasHigh: any byte that is not ASCII. A short field inside a chunk is
+// tested with one 8-byte load (its capacity runs on into the chunk).
 func hasHigh(b []byte) bool {
+	if len(b) <= 8 && cap(b) >= 8 {
+		return binary.LittleEndian.Uint64(b[:8])&(0x8080808080808080>>(64-8*uint(len(b)))) != 0
+	}
 	for _, c := range b {
 		if c >= 0x80 {
 			return true
