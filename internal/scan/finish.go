@@ -3,7 +3,6 @@ package scan
 import (
 	"errors"
 	"fmt"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -78,9 +77,7 @@ func (s *Scanner) finishFile(fr *FileReport, fs *fileState, ws []*worker, notes 
 				g.prefectures[p.Prefecture] += n
 			}
 		})
-		if w.places.coastal > 0 {
-			g.provinces[coastalKey] += w.places.coastal
-		}
+		g.coastal += w.places.coastal
 		points += w.points + w.invalid
 		probs.count += w.probs.count
 		probs.list = append(probs.list, w.probs.list...)
@@ -176,22 +173,13 @@ func keyLabel(sc *schema, i int) string {
 // every other value counted.
 func hashPath(p string) uint64 { return distinct.Hash([]byte("file-trajectory:"+p)) | 1 }
 
-// coastalKey carries the count of points in coastal waters in the
-// provinces table (geoTotals has no field for it); it is never a province
-// code and never reported as one.
-const coastalKey = "~coastal"
-
 // placedCounts returns the points in coastal waters and those placed in a
-// province, from the provinces table.
+// province.
 func (g *geoTotals) placedCounts() (coastal, placed int64) {
-	for p, n := range g.provinces {
-		if p == coastalKey {
-			coastal += n
-		} else {
-			placed += n
-		}
+	for _, n := range g.provinces {
+		placed += n
 	}
-	return coastal, placed
+	return g.coastal, placed
 }
 
 // geoNotes are the notes of the boundaries themselves (features skipped or
@@ -280,7 +268,6 @@ func (s *Scanner) Report() *Report {
 	g := &s.geo
 	coastal, placed := g.placedCounts()
 	provinces := sortedKeys(g.provinces)
-	provinces = slices.DeleteFunc(provinces, func(p string) bool { return p == coastalKey })
 	r.Geo = GeoReport{Points: g.points, OutsideChina: g.outside, Invalid: g.invalid, Swapped: g.swapped,
 		InChina: g.inChina, HKMOTW: g.hkmotw, Provinces: provinces, Prefectures: sortedKeys(g.prefectures),
 		Coastal: coastal, Unplaced: max(g.inChina-placed, 0)}

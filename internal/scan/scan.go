@@ -119,6 +119,7 @@ type sample struct {
 
 type geoTotals struct {
 	points, outside, invalid, swapped, inChina, hkmotw int64
+	coastal                                            int64 // in China, in coastal waters
 	provinces, prefectures                             map[string]int64
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"sort"
 
@@ -114,14 +115,12 @@ func (s *Scanner) Sketch() (*Sketch, error) {
 	}
 	k.Time = sketchTime{Min: s.tmin, Max: s.tmax, Count: s.times, Invalid: s.timeBad, Assumed: s.assumed}
 	g := s.geo
-	provinces := map[string]int64{}
-	for p, n := range g.provinces {
-		if p != coastalKey {
-			provinces[p] = n
-		}
+	provinces := maps.Clone(g.provinces)
+	if provinces == nil {
+		provinces = map[string]int64{}
 	}
 	k.Geo = sketchGeo{Points: g.points, Outside: g.outside, Invalid: g.invalid, Swapped: g.swapped, InChina: g.inChina,
-		HKMOTW: g.hkmotw, Coastal: g.provinces[coastalKey], Provinces: provinces, Prefectures: g.prefectures,
+		HKMOTW: g.hkmotw, Coastal: g.coastal, Provinces: provinces, Prefectures: g.prefectures,
 		Located: r.Geo.Located, Approximate: r.Geo.PrefecturesApproximate, Description: r.Geo.Boundaries,
 		Boundaries: geoID(s.opt.Geo), Notes: geoNotes(s.opt.Geo)}
 	if s.opt.Geo != nil {
@@ -318,13 +317,9 @@ func (s *Scanner) MergeSketch(k *Sketch) error {
 	g.swapped += k.Geo.Swapped
 	g.inChina += k.Geo.InChina
 	g.hkmotw += k.Geo.HKMOTW
-	if k.Geo.Coastal > 0 {
-		g.provinces[coastalKey] += k.Geo.Coastal
-	}
+	g.coastal += k.Geo.Coastal
 	for p, n := range k.Geo.Provinces {
-		if p != coastalKey {
-			g.provinces[p] += n
-		}
+		g.provinces[p] += n
 	}
 	for p, n := range k.Geo.Prefectures {
 		g.prefectures[p] += n
