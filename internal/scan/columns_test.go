@@ -88,6 +88,8 @@ func TestDecideSchema_KeysAndCoordinates(t *testing.T) {
 }
 
 func FuzzReadSketch(f *testing.F) {
+	// A v1 sketch (unkeyed hashes) is refused; testdata/fuzz/FuzzReadSketch/seed-v2
+	// is a real v2 sketch of a small synthetic scan, so merging is explored too.
 	f.Add([]byte(`{"schema":"xborder.scan-sketch/v1","hash":"xxh3-64 seed 0","exact_limit":10}`))
 	f.Add([]byte(`{"schema":"other"}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
