@@ -5,7 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"runtime"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/xborder/xborder/internal/audit"
@@ -79,37 +81,59 @@ func VerifyState(ctx context.Context, tx store.ReadTx) (*StateReport, error) {
 	usage := map[string]int64{}
 	entries := map[uint64]checkEntry{} // log index -> entry
 	var lastArchived time.Time
+	var archivedTo uint64 // archiving empties a prefix of the log: entries below this
 	kind := []byte("\nkind transfer.check\n")
+	// Decoding the bodies is most of the work: it runs on every core while
+	// this goroutine reads, and sums in index order afterwards.
+	type decoded struct {
+		idx uint64
+		c   checkEntry
+		err error
+	}
+	dec := pipeline(func(data []byte) decoded {
+		d, err := audit.Decode(data)
+		if err != nil {
+			return decoded{err: err}
+		}
+		var c checkEntry
+		if err := json.Unmarshal(d.Body, &c); err != nil {
+			return decoded{idx: d.Index, err: fmt.Errorf("transfer.check body: %w", err)}
+		}
+		return decoded{idx: d.Index, c: c}
+	}, func(r decoded) {
+		if r.err != nil {
+			problem(int64(r.idx), "entry %d: %v", r.idx, r.err)
+			return
+		}
+		entries[r.idx] = r.c
+	})
 	err = tx.Entries(ctx, 0, size, func(e audit.StoredEntry) error {
 		if e.Data == nil {
 			rep.Archived++
+			archivedTo = e.Index + 1
 			if t := time.Unix(0, e.Time); t.After(lastArchived) {
 				lastArchived = t
 			}
 			return nil
 		}
-		if !bytes.Contains(e.Data[:min(len(e.Data), 160)], kind) {
-			return nil
+		if bytes.Contains(e.Data[:min(len(e.Data), 160)], kind) {
+			dec.send(bytes.Clone(e.Data))
 		}
-		d, err := audit.Decode(e.Data)
-		if err != nil {
-			problem(int64(e.Index), "entry %d: %v", e.Index, err)
-			return nil
-		}
-		var c checkEntry
-		if err := json.Unmarshal(d.Body, &c); err != nil {
-			problem(int64(e.Index), "entry %d: transfer.check body: %v", e.Index, err)
-			return nil
-		}
-		rep.CheckEntries++
-		entries[e.Index] = c
+		return nil
+	})
+	dec.close()
+	if err != nil {
+		return nil, err
+	}
+	rep.CheckEntries = len(entries)
+	for idx, c := range entries {
 		if c.Decision != store.DecisionAllow {
-			return nil
+			continue
 		}
 		date, err := model.ParseDate(c.Date)
 		if err != nil {
-			problem(int64(e.Index), "entry %d: date %q: %v", e.Index, c.Date, err)
-			return nil
+			problem(int64(idx), "entry %d: date %q: %v", idx, c.Date, err)
+			continue
 		}
 		var n int64
 		if c.Individuals != nil {
@@ -136,10 +160,6 @@ func VerifyState(ctx context.Context, tx store.ReadTx) (*StateReport, error) {
 		if c.Approval != "" {
 			usage[c.Approval] += n
 		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
 	}
 	// Archived entries are older than the retention period: their years
 	// cannot be recomputed, nor the usage of approvals they relied on.
@@ -190,32 +210,48 @@ func VerifyState(ctx context.Context, tx store.ReadTx) (*StateReport, error) {
 
 	// Every recorded check points at its entry, and every retained entry has
 	// its record: a deleted or edited record changes GET /v1/transfers and
-	// the assessment of the stored transfers.
+	// the assessment of the stored transfers, which read its document.
+	type record struct {
+		row store.CheckRow
+		doc transferDoc
+		err error
+	}
 	found := map[uint64]bool{}
-	for off := 0; ; off += 10000 {
-		recs, err := tx.Checks(ctx, store.CheckFilter{Limit: 10000, Offset: off})
-		if err != nil {
-			return nil, err
+	recs := pipeline(func(row store.CheckRow) record {
+		var d transferDoc
+		err := json.Unmarshal(row.Transfer, &d)
+		return record{row: row, doc: d, err: err}
+	}, func(r record) {
+		rep.CheckRecords++
+		row, d := r.row, r.doc
+		found[row.LogIndex] = true
+		if r.err != nil {
+			problem(int64(row.LogIndex), "check record %d: transfer document: %v", row.Seq, r.err)
+			return
 		}
-		for _, r := range recs {
-			rep.CheckRecords++
-			found[r.LogIndex] = true
-			e, ok := entries[r.LogIndex]
-			if !ok {
-				if r.LogIndex < size && !isArchived(ctx, tx, r.LogIndex) {
-					problem(int64(r.LogIndex), "check record %d (transfer %s) points at entry %d, which is not a transfer.check", r.Seq, r.Transfer.ID, r.LogIndex)
-				} else if r.LogIndex >= size {
-					problem(-1, "check record %d (transfer %s) points at entry %d, beyond the log (size %d)", r.Seq, r.Transfer.ID, r.LogIndex, size)
-				}
-				continue
+		e, ok := entries[row.LogIndex]
+		if !ok {
+			switch {
+			case row.LogIndex >= size:
+				problem(-1, "check record %d (transfer %s) points at entry %d, beyond the log (size %d)", row.Seq, d.ID, row.LogIndex, size)
+			case row.LogIndex >= archivedTo:
+				problem(int64(row.LogIndex), "check record %d (transfer %s) points at entry %d, which is not a transfer.check", row.Seq, d.ID, row.LogIndex)
 			}
-			if e.Transfer != redact(ps, r.Transfer.ID) || e.Decision != r.Decision || e.Date != r.Transfer.Date.String() || e.Counted != r.Counted || e.Processor != redact(ps, r.Transfer.Processor) {
-				problem(int64(r.LogIndex), "check record %d (transfer %s, %s) differs from its entry %d (transfer %s, %s)", r.Seq, r.Transfer.ID, r.Decision, r.LogIndex, e.Transfer, e.Decision)
-			}
+			return
 		}
-		if len(recs) < 10000 {
-			break
+		if e.Transfer != redact(ps, d.ID) || e.Processor != redact(ps, d.Processor) || e.Date != d.Date || e.Decision != row.Decision ||
+			e.Counted != row.Counted || !sameCount(e.Individuals, d.Individuals) || !sameCount(e.SensitiveIndividuals, d.SensitiveIndividuals) {
+			problem(int64(row.LogIndex), "check record %d (transfer %s, %s, %s) differs from its entry %d (transfer %s, %s, %s)",
+				row.Seq, d.ID, d.Date, row.Decision, row.LogIndex, e.Transfer, e.Date, e.Decision)
 		}
+	})
+	err = tx.EachCheck(ctx, func(row store.CheckRow) error {
+		recs.send(row)
+		return nil
+	})
+	recs.close()
+	if err != nil {
+		return nil, err
 	}
 	var missing []uint64
 	for idx := range entries {
@@ -229,16 +265,6 @@ func VerifyState(ctx context.Context, tx store.ReadTx) (*StateReport, error) {
 	}
 	rep.Elapsed = time.Since(start).Round(time.Millisecond).String()
 	return rep, nil
-}
-
-// isArchived reports whether entry i has lost its content to archiving.
-func isArchived(ctx context.Context, tx store.ReadTx, i uint64) bool {
-	archived := false
-	tx.Entries(ctx, i, i+1, func(e audit.StoredEntry) error {
-		archived = e.Data == nil
-		return nil
-	})
-	return archived
 }
 
 func sortedTotKeys(m map[totKey]store.YearTotal) []totKey {
@@ -269,3 +295,47 @@ func sortedKeys(a, b map[string]int64) []string {
 	sort.Strings(out)
 	return out
 }
+
+// transferDoc is the part of a stored transfer document the log also holds.
+type transferDoc struct {
+	ID                   string `json:"id"`
+	Processor            string `json:"processor"`
+	Date                 string `json:"date"`
+	Individuals          *int64 `json:"individuals"`
+	SensitiveIndividuals *int64 `json:"sensitive_individuals"`
+}
+
+func sameCount(a, b *int64) bool { return (a == nil) == (b == nil) && (a == nil || *a == *b) }
+
+// pipe decodes items on every core and hands the results to one collecting
+// goroutine (collect needs no locking); close waits for both.
+type pipe[I, O any] struct {
+	in   chan I
+	done chan struct{}
+}
+
+func pipeline[I, O any](decode func(I) O, collect func(O)) *pipe[I, O] {
+	p := &pipe[I, O]{in: make(chan I, 256), done: make(chan struct{})}
+	out := make(chan O, 256)
+	var wg sync.WaitGroup
+	for range runtime.GOMAXPROCS(0) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for it := range p.in {
+				out <- decode(it)
+			}
+		}()
+	}
+	go func() { wg.Wait(); close(out) }()
+	go func() {
+		defer close(p.done)
+		for o := range out {
+			collect(o)
+		}
+	}()
+	return p
+}
+
+func (p *pipe[I, O]) send(it I) { p.in <- it }
+func (p *pipe[I, O]) close()    { close(p.in); <-p.done }

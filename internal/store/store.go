@@ -134,6 +134,20 @@ type CheckReader interface {
 	// order:
 	// the ledger GET /v1/assessment assesses.
 	AllowedTransfers(ctx context.Context) ([]*model.Transfer, error)
+	// EachCheck streams every recorded check in sequence order, without the
+	// stored answer: what verification compares with the log.
+	EachCheck(ctx context.Context, fn func(CheckRow) error) error
+}
+
+// CheckRow is a recorded check as verification reads it: the columns and
+// the stored transfer document (which GET /v1/transfers and the assessment
+// read).
+type CheckRow struct {
+	Seq      int64
+	LogIndex uint64
+	Decision string
+	Counted  bool
+	Transfer []byte // the transfer document (JSON)
 }
 
 // CheckWriter records checks.

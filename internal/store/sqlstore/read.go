@@ -269,6 +269,20 @@ func (r *reader) Checks(ctx context.Context, f store.CheckFilter) ([]store.Check
 	return out, r.mapErr(err, "list checks")
 }
 
+func (r *reader) EachCheck(ctx context.Context, fn func(store.CheckRow) error) error {
+	err := r.each(ctx, func(rows Rows) error {
+		var c store.CheckRow
+		var logIndex int64
+		var doc string
+		if err := rows.Scan(&c.Seq, &logIndex, &c.Decision, &c.Counted, &doc); err != nil {
+			return err
+		}
+		c.LogIndex, c.Transfer = uint64(logIndex), []byte(doc)
+		return fn(c)
+	}, `SELECT seq, log_index, decision, counted, transfer FROM checks ORDER BY seq`)
+	return r.mapErr(err, "read checks")
+}
+
 func (r *reader) AllowedTransfers(ctx context.Context) ([]*model.Transfer, error) {
 	out := []*model.Transfer{}
 	err := r.each(ctx, func(rows Rows) error {
