@@ -44,7 +44,8 @@ them to the facts the rule packs use. Samples are masked. Malformed rows are cou
 reported with their line numbers; a file with some is "partial", never silently skipped.`,
 		Example: `  xborder scan data/telemetry/
   xborder scan 'exports/**/*.csv.gz' --format json -o scan.json
-  xborder scan shard-01/ --sketch-out shard-01.sketch   # then: xborder sketch merge *.sketch
+  xborder sketch keygen -o team.key                     # once; share it with every shard, keep it secret
+  xborder scan shard-01/ --sketch-key-file team.key --sketch-out shard-01.sketch   # then: xborder sketch merge *.sketch
   xborder scan didi.csv --crs gcj02 --format sarif -o scan.sarif`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(c *cobra.Command, args []string) error { return runScan(c.Context(), env, f, args) },
