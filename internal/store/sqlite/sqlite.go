@@ -18,6 +18,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"time"
 
 	_ "modernc.org/sqlite" // the database/sql driver "sqlite"
 
@@ -48,7 +49,11 @@ func openBackend(ctx context.Context, path string) (*backend, error) {
 		return nil, store.Errorf(store.CodeInvalid, "sqlite path %q: want a file name without ? or #", path)
 	}
 	common := fmt.Sprintf("_pragma=busy_timeout(%d)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)", BusyTimeoutMS)
-	w, err := sql.Open("sqlite", path+"?"+common)
+	// The writer never checkpoints: a checkpoint copies WAL pages into the
+	// database file and fsyncs it, and on the writer's connection that ran
+	// inside a commit, on the one thread every check waits for. A separate
+	// connection does it in the background (checkpointLoop).
+	w, err := sql.Open("sqlite", path+"?"+common+"&_pragma=wal_autocheckpoint(0)")
 	if err != nil {
 		return nil, err
 	}
@@ -69,12 +74,45 @@ func openBackend(ctx context.Context, path string) (*backend, error) {
 	// overflow pages through the page cache cost as much as hashing them.
 	r.SetMaxOpenConns(8)
 	r.SetMaxIdleConns(4)
-	return &backend{w: w, r: r, path: path}, nil
+	cp, err := sql.Open("sqlite", path+"?"+common)
+	if err != nil {
+		w.Close()
+		r.Close()
+		return nil, err
+	}
+	cp.SetMaxOpenConns(1)
+	b := &backend{w: w, r: r, cp: cp, path: path, stopCP: make(chan struct{}), cpDone: make(chan struct{})}
+	go b.checkpointLoop(CheckpointEvery)
+	return b, nil
+}
+
+// CheckpointEvery is how often the background connection moves committed
+// WAL pages into the database file. PASSIVE checkpoints never block the
+// writer or readers; between them the WAL grows by what was committed.
+var CheckpointEvery = 100 * time.Millisecond
+
+func (b *backend) checkpointLoop(every time.Duration) {
+	defer close(b.cpDone)
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-b.stopCP:
+			return
+		case <-t.C:
+			// Errors (a busy file) are retried at the next tick; nothing
+			// committed depends on a checkpoint, only the WAL's length.
+			b.cp.Exec("PRAGMA wal_checkpoint(PASSIVE)")
+		}
+	}
 }
 
 type backend struct {
 	w, r *sql.DB
+	cp   *sql.DB // background checkpoints
 	path string
+	// stopCP ends checkpointLoop; cpDone is closed when it has.
+	stopCP, cpDone chan struct{}
 	// The writer connection, held for the life of the backend, and the
 	// statements prepared on it (see wconn).
 	wmu   sync.Mutex
@@ -85,6 +123,11 @@ type backend struct {
 func (b *backend) Name() string              { return "sqlite" }
 func (b *backend) Dialect() sqlstore.Dialect { return sqlstore.SQLite }
 func (b *backend) Close() error {
+	close(b.stopCP)
+	<-b.cpDone
+	// A last full checkpoint on the way out keeps the WAL short for the next
+	// start (any process may also do it later).
+	b.cp.Exec("PRAGMA wal_checkpoint(PASSIVE)")
 	b.wmu.Lock()
 	var errs []error
 	for _, s := range b.stmts {
@@ -95,7 +138,7 @@ func (b *backend) Close() error {
 	}
 	b.wc, b.stmts = nil, nil
 	b.wmu.Unlock()
-	return errors.Join(append(errs, b.r.Close(), b.w.Close())...)
+	return errors.Join(append(errs, b.r.Close(), b.w.Close(), b.cp.Close())...)
 }
 
 var placeholder = regexp.MustCompile(`\$(\d+)`)

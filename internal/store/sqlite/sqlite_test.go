@@ -4,8 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/xborder/xborder/internal/store"
 	"github.com/xborder/xborder/internal/store/storetest"
@@ -64,7 +66,7 @@ func TestDurabilitySettings(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer w.Rollback(ctx)
-	for pragma, want := range map[string]string{"journal_mode": "wal", "synchronous": "2", "busy_timeout": "10000"} {
+	for pragma, want := range map[string]string{"journal_mode": "wal", "synchronous": "2", "busy_timeout": "10000", "wal_autocheckpoint": "0"} {
 		got, err := w.(*wconn).pragma(ctx, pragma)
 		if err != nil || got != want {
 			t.Errorf("PRAGMA %s = %q (%v), want %q", pragma, got, err, want)
@@ -136,4 +138,52 @@ func openURL(url string) (store.Store, error) { return store.Open(context.Backgr
 func TestKill9KeepsAcknowledgedCommits(t *testing.T) {
 	storetest.CrashChild(openURL)
 	storetest.CrashTest(t, "TestKill9KeepsAcknowledgedCommits", "sqlite:"+filepath.Join(t.TempDir(), "crash.db"), openURL)
+}
+
+// TestCheckpointsRunBesideTheWriter: the writer never checkpoints (see
+// openBackend); the background connection moves every committed frame into
+// the database file.
+func TestCheckpointsRunBesideTheWriter(t *testing.T) {
+	old := CheckpointEvery
+	CheckpointEvery = 10 * time.Millisecond
+	defer func() { CheckpointEvery = old }()
+	path := filepath.Join(t.TempDir(), "c.db")
+	b, err := openBackend(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	ctx := context.Background()
+	for i := 0; i < 50; i++ {
+		w, err := b.BeginWrite(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Exec(ctx, `CREATE TABLE IF NOT EXISTS t (v BLOB)`); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Exec(ctx, `INSERT INTO t (v) VALUES (randomblob(3000))`); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Commit(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Until a checkpoint runs, the rows are only in the WAL: the database
+	// file itself grows when the background connection copies them in.
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		st, err := os.Stat(path)
+		if err == nil && st.Size() > 50*3000 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("database file still %d bytes: the WAL was not checkpointed", st.Size())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	var n int
+	if err := b.r.QueryRow("SELECT count(*) FROM t").Scan(&n); err != nil || n != 50 {
+		t.Fatalf("rows %d (%v), want 50", n, err)
+	}
 }
