@@ -10,6 +10,7 @@ import (
 	"bytes"
 	"fmt"
 	"os"
+	"sort"
 	"strings"
 
 	"github.com/xborder/xborder/internal/model"
@@ -104,7 +105,37 @@ func (c *Calendar) Describe() string {
 	if !c.Exact() {
 		return "weekends only (approximate: public holidays and working weekends not known; pass --holidays FILE)"
 	}
-	return fmt.Sprintf("holidays from %s (%d entries)", c.source, c.entries)
+	years := c.Years()
+	if len(years) == 0 {
+		return fmt.Sprintf("holidays from %s (no entries: weekends only, approximate)", c.source)
+	}
+	span := fmt.Sprint(years[0])
+	if n := len(years); n > 1 {
+		span = fmt.Sprintf("%d-%d", years[0], years[n-1])
+		if years[n-1]-years[0]+1 != n {
+			span = strings.Trim(strings.Join(strings.Fields(fmt.Sprint(years)), ", "), "[]")
+		}
+	}
+	// A file covers the years it names: a deadline in another year is
+	// counted with weekends only, and the report must say so.
+	return fmt.Sprintf("holidays from %s (%d entries, for %s; other years weekends only, approximate)", c.source, c.entries, span)
+}
+
+// Years lists the calendar years the holiday file has entries for.
+func (c *Calendar) Years() []int {
+	seen := map[int]bool{}
+	for d := range c.off {
+		seen[d.Year()] = true
+	}
+	for d := range c.on {
+		seen[d.Year()] = true
+	}
+	out := make([]int, 0, len(seen))
+	for y := range seen {
+		out = append(out, y)
+	}
+	sort.Ints(out)
+	return out
 }
 
 // IsWorkingDay reports whether d is a working day.

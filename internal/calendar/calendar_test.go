@@ -65,7 +65,7 @@ func TestParse_HolidaysAndWorkingWeekendDays(t *testing.T) {
 			t.Errorf("%s: working %v, want %v", day, got, working)
 		}
 	}
-	if !c.Exact() || c.Describe() != "holidays from holidays.txt (7 entries)" {
+	if !c.Exact() || c.Describe() != "holidays from holidays.txt (7 entries, for 2026; other years weekends only, approximate)" {
 		t.Errorf("exact %v, describe %q", c.Exact(), c.Describe())
 	}
 }
@@ -79,8 +79,27 @@ func TestParse_WindowsLineEndingsAndEmptyFile(t *testing.T) {
 		t.Error("CRLF lines not read")
 	}
 	c, err = calendar.Parse("empty.txt", nil)
-	if err != nil || !c.Exact() || c.Describe() != "holidays from empty.txt (0 entries)" {
+	if err != nil || !c.Exact() || c.Describe() != "holidays from empty.txt (no entries: weekends only, approximate)" {
 		t.Errorf("empty file: %v %q", err, c.Describe())
+	}
+}
+
+// TestDescribe_NamesTheYearsCovered: a deadline in a year the file does not
+// cover is counted with weekends only, and the report says which years are
+// exact.
+func TestDescribe_NamesTheYearsCovered(t *testing.T) {
+	for _, c := range []struct{ src, want string }{
+		{"2025-10-01\n", "holidays from h.txt (1 entries, for 2025; other years weekends only, approximate)"},
+		{"2025-10-01\n+2026-02-14\n2026-10-01\n", "holidays from h.txt (3 entries, for 2025-2026; other years weekends only, approximate)"},
+		{"2024-10-01\n2026-10-01\n", "holidays from h.txt (2 entries, for 2024, 2026; other years weekends only, approximate)"},
+	} {
+		cal, err := calendar.Parse("h.txt", []byte(c.src))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := cal.Describe(); got != c.want {
+			t.Errorf("Describe() = %q, want %q", got, c.want)
+		}
 	}
 }
 
