@@ -103,6 +103,7 @@ run_backend() {
 			  if (pg == 1 && name == "postgres") printf "; postgres processes about %.0f us per check", (n > 0) ? pgt / hz * 1e6 / n : 0
 			  printf "\n" }' "$OUT/$name-$c.json"
 	done
+	echo "$name: serve peak RSS $(awk '/VmHWM/ {printf "%.0f MB", $2/1024}' "/proc/$PID/status")"
 	kill -TERM "$PID"
 	wait "$PID" || echo "($name: serve exited with $? after SIGTERM)"
 	PID=

@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"os"
 	"regexp"
+	"runtime/debug"
 	"sort"
 	"strconv"
 	"strings"
@@ -161,6 +162,7 @@ func runServe(ctx context.Context, env *Env, cfg serveConfig) error {
 	if err != nil {
 		return err
 	}
+	tuneGC(env.Getenv)
 	every, err := time.ParseDuration(cfg.Checkpoint)
 	if err != nil || every <= 0 {
 		return xerr.BadInputf("checkpoint_every %q: want a positive duration like 1s", cfg.Checkpoint)
@@ -412,4 +414,24 @@ func logStart(ctx context.Context, gw *gateway.Gateway, now time.Time, set *rule
 		_, err := tx.AppendAudit(ctx, audit.Entry{Time: now, Kind: "serve.start", Actor: "system", Body: body})
 		return err
 	})
+}
+
+// ServeGCPercent and ServeMemoryLimit are the service's garbage collector
+// settings unless GOGC or GOMEMLIMIT say otherwise. The service's live heap
+// is small (tens of MB), so at Go's default GOGC=100 it collected all the
+// time: a quarter of its CPU under load. At 400 a check costs about 30 %
+// less CPU (bench/serve.sh, PostgreSQL, 16 clients: 208 -> 145 us), and
+// the soft limit keeps the heap bounded whatever the load.
+const (
+	ServeGCPercent   = 400
+	ServeMemoryLimit = 1 << 30
+)
+
+func tuneGC(getenv func(string) string) {
+	if getenv("GOGC") == "" {
+		debug.SetGCPercent(ServeGCPercent)
+	}
+	if getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(ServeMemoryLimit)
+	}
 }

@@ -5,8 +5,10 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"testing"
@@ -344,5 +346,27 @@ func TestServe_StartIsLogged(t *testing.T) {
 	})
 	if len(starts) != 1 || !strings.Contains(starts[0], `"packs":["guidelines-2026@2026.1.0#`) || !strings.Contains(starts[0], `"calendar":"weekends only (approximate)"`) {
 		t.Fatalf("serve.start entries: %q", starts)
+	}
+}
+
+// TestTuneGC: serve raises GOGC to ServeGCPercent and sets a soft memory
+// limit, unless the environment sets them.
+func TestTuneGC(t *testing.T) {
+	defer debug.SetGCPercent(debug.SetGCPercent(100))
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(math.MaxInt64))
+	tuneGC(func(string) string { return "" })
+	if got := debug.SetGCPercent(100); got != ServeGCPercent {
+		t.Errorf("GOGC %d, want %d", got, ServeGCPercent)
+	}
+	if got := debug.SetMemoryLimit(-1); got != ServeMemoryLimit {
+		t.Errorf("memory limit %d, want %d", got, ServeMemoryLimit)
+	}
+	debug.SetMemoryLimit(math.MaxInt64)
+	tuneGC(func(k string) string { return map[string]string{"GOGC": "50", "GOMEMLIMIT": "2GiB"}[k] })
+	if got := debug.SetGCPercent(100); got != 100 {
+		t.Errorf("GOGC set in the environment was overridden: %d", got)
+	}
+	if got := debug.SetMemoryLimit(-1); got != math.MaxInt64 {
+		t.Errorf("GOMEMLIMIT set in the environment was overridden: %d", got)
 	}
 }
