@@ -259,6 +259,11 @@ func (g *Gateway) check(ctx context.Context, actor Actor, key string, body []byt
 	}
 	p := &pending{actor: actor, key: key, req: req, hash: req.Hash(), now: now, done: make(chan outcome, 1)}
 	o := g.submit(ctx, p)
+	if o.err == nil && !o.replay && o.resp == nil {
+		// Never an allow without a recorded answer: fail closed.
+		g.log.Error("check answered without a decision", "transfer", req.ID)
+		o.err = &Error{Code: CodeUnavailable, Message: "the check could not be recorded durably, so it is not allowed: retry with the same Idempotency-Key"}
+	}
 	// Counted here, once per answer, not in the batch (which may run twice).
 	if e := (*Error)(nil); errors.As(o.err, &e) && (e.Code == CodeTransferExists || e.Code == CodeIdempotencyReuse) {
 		g.refused.WithLabelValues(e.Code).Inc()

@@ -653,3 +653,26 @@ func TestCheck_RefusalsAreLogged(t *testing.T) {
 		t.Errorf("unexpected last entry %s", e)
 	}
 }
+
+// TestParse_ControlCharacters: ids and names never hold control characters
+// (PostgreSQL refuses NUL in text); free text may hold tabs and line breaks.
+func TestParse_ControlCharacters(t *testing.T) {
+	for _, c := range []struct {
+		id, purpose, want string
+	}{
+		{"t-\u0000", "x", "id: control character U+0000 at byte 3"},
+		{"t-\u001b[31m", "x", "id: control character U+001B at byte 3"},
+		{"t-1", "line one\nline two\tend", ""},
+		{"t-1", "nul \u0000", "purpose: control character U+0000 at byte 5"},
+	} {
+		body, _ := json.Marshal(map[string]any{"id": c.id, "processor": "p", "assets": []string{"a"}, "recipient": map[string]string{"name": "R"}, "purpose": c.purpose})
+		_, err := gateway.Parse(body)
+		var ge *gateway.Error
+		switch {
+		case c.want == "" && err != nil:
+			t.Errorf("%q / %q: %v", c.id, c.purpose, err)
+		case c.want != "" && (!errors.As(err, &ge) || !strings.Contains(strings.Join(ge.Details, "; "), c.want)):
+			t.Errorf("%q / %q: %v, want %q", c.id, c.purpose, err, c.want)
+		}
+	}
+}

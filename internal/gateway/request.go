@@ -115,6 +115,27 @@ func Parse(body []byte) (*Request, error) {
 	req("id", r.ID)
 	req("processor", r.Processor)
 	req("recipient.name", r.Recipient.Name)
+	// Control characters have no place in ids or names (and PostgreSQL
+	// refuses NUL in text): refuse them here, with the field's name, rather
+	// than at commit. Free text may hold tabs and line breaks.
+	ctl := func(name, v string, text bool) {
+		for i, c := range v {
+			if c == 0 || c == 0x7f || c < 0x20 && !(text && (c == '\t' || c == '\n' || c == '\r')) {
+				errs = append(errs, fmt.Sprintf("%s: control character U+%04X at byte %d", name, c, i+1))
+				return
+			}
+		}
+	}
+	ctl("id", r.ID, false)
+	ctl("processor", r.Processor, false)
+	ctl("recipient.name", r.Recipient.Name, false)
+	ctl("recipient.country", r.Recipient.Country, false)
+	for i, a := range r.Assets {
+		ctl(fmt.Sprintf("assets[%d]", i), a, false)
+	}
+	ctl("purpose", r.Purpose, true)
+	ctl("exemption", r.Exemption, false)
+	ctl("exemption_ref", r.ExemptionRef, false)
 	if len(r.Assets) == 0 {
 		errs = append(errs, "assets: at least one asset is required")
 	}

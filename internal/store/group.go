@@ -177,13 +177,19 @@ func (g *Group) run(batch []*groupReq) {
 		return nil
 	})
 	g.batches.Add(1)
+	lone := len(batch) == 1 && ran[0]
 	for i, r := range batch {
 		e := errs[i]
 		switch {
-		case err == nil || !ran[i] || e == err:
-			// committed, never ran, or a lone caller's own error
+		case err == nil:
+			// committed; a caller's own error was undone by its savepoint
 		case e == nil:
+			// the transaction failed, before this caller ran (no
+			// connection, a busy database) or at commit: nothing of it
+			// is stored, and the caller must hear so
 			e = err
+		case lone:
+			// a lone caller's own error is the transaction's error
 		default:
 			e = errors.Join(e, err)
 		}

@@ -67,6 +67,7 @@ func TestToken(t *testing.T) {
 // fakeStore runs Update without a database, to test Group's rules.
 type fakeStore struct {
 	mu        sync.Mutex
+	beginErr  error // Update fails before running anything
 	commitErr error
 	applied   []string
 	updates   int
@@ -91,6 +92,9 @@ func (f *fakeStore) Update(ctx context.Context, fn func(Tx) error) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.updates++
+	if f.beginErr != nil {
+		return f.beginErr
+	}
 	tx := &fakeTx{s: f}
 	if err := fn(tx); err != nil {
 		return err
@@ -129,6 +133,45 @@ func TestGroup_FailedCommitFailsEveryCaller(t *testing.T) {
 	}
 	if len(fs.applied) != 0 {
 		t.Errorf("applied %v despite the failed commit", fs.applied)
+	}
+}
+
+// TestGroup_FailedBeginFailsEveryCaller: a transaction that fails before any
+// caller ran (no connection, a busy database) must not be reported as a
+// success to anyone, lone caller or batch.
+func TestGroup_FailedBeginFailsEveryCaller(t *testing.T) {
+	for _, n := range []int{1, 5} {
+		fs := &fakeStore{beginErr: errors.New("database is locked")}
+		g := NewGroup(fs, GroupOptions{MaxBatch: 8, MaxWait: 20 * time.Millisecond})
+		var wg sync.WaitGroup
+		errs := make([]error, n)
+		ran := make([]bool, n)
+		for i := range errs {
+			wg.Add(1)
+			go func(i int) {
+				defer wg.Done()
+				errs[i] = g.Do(context.Background(), func(tx Tx) error { ran[i] = true; return nil })
+			}(i)
+		}
+		wg.Wait()
+		g.Close()
+		for i, err := range errs {
+			if err == nil || !strings.Contains(err.Error(), "database is locked") || ran[i] {
+				t.Errorf("%d callers, caller %d: %v (ran %v), want the begin error", n, i, err, ran[i])
+			}
+		}
+	}
+}
+
+// TestGroup_LoneCallerGetsItsOwnError: without a savepoint, a lone caller's
+// error is the transaction's; it comes back once, not joined with itself.
+func TestGroup_LoneCallerGetsItsOwnError(t *testing.T) {
+	fs := &fakeStore{}
+	g := NewGroup(fs, GroupOptions{MaxBatch: 8})
+	defer g.Close()
+	boom := errors.New("boom")
+	if err := g.Do(context.Background(), func(tx Tx) error { return boom }); err != boom {
+		t.Errorf("lone caller: %v, want exactly its own error", err)
 	}
 }
 

@@ -90,6 +90,12 @@ func (b *backend) MapError(err error) error {
 		case "40001", "40P01", "55P03", "57014":
 			return store.Wrap(store.CodeUnavailable, err, "retry")
 		}
+		// The server answered and refused the data (class 22: data
+		// exception, e.g. NUL in text; 23: integrity): the transaction did
+		// not commit, and retrying the same data cannot help.
+		if strings.HasPrefix(pe.Code, "22") || strings.HasPrefix(pe.Code, "23") {
+			return store.Wrap(store.CodeInvalid, err, "refused by the database")
+		}
 		return err
 	}
 	if pgconn.SafeToRetry(err) || pgconn.Timeout(err) {

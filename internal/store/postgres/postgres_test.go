@@ -7,6 +7,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/xborder/xborder/internal/model"
 	"github.com/xborder/xborder/internal/store"
 	"github.com/xborder/xborder/internal/store/storetest"
 )
@@ -82,4 +83,23 @@ func openURL(url string) (store.Store, error) { return store.Open(context.Backgr
 func TestKill9KeepsAcknowledgedCommits(t *testing.T) {
 	storetest.CrashChild(openURL)
 	storetest.CrashTest(t, "TestKill9KeepsAcknowledgedCommits", freshSchema(t), openURL)
+}
+
+// TestRefusedDataIsInvalidNotUnavailable: writes travel with the COMMIT, so
+// a value PostgreSQL refuses (NUL in text: SQLSTATE 22021) surfaces there.
+// The server answered and did not commit: the code is invalid, never
+// unavailable (which would fail a whole batch of neighbours without rerun).
+func TestRefusedDataIsInvalidNotUnavailable(t *testing.T) {
+	st, err := Open(context.Background(), freshSchema(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	err = st.Update(context.Background(), func(tx store.Tx) error {
+		_, err := tx.PutApproval(context.Background(), &model.Approval{ID: "sa\x00-1", Kind: "security_assessment", Processor: "p"})
+		return err
+	})
+	if err == nil || store.CodeOf(err) != store.CodeInvalid {
+		t.Fatalf("NUL in an id: %v (code %s), want %s", err, store.CodeOf(err), store.CodeInvalid)
+	}
 }
