@@ -190,7 +190,7 @@ func (b *backend) BeginWrite(ctx context.Context) (sqlstore.WriteConn, error) {
 	// BEGIN IMMEDIATE takes the write lock before the first read, so a
 	// transaction that reads counts and writes them back is serialised
 	// against every other writer, in this process or another.
-	if _, err := b.wc.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+	if _, err := b.wc.ExecContext(context.WithoutCancel(ctx), "BEGIN IMMEDIATE"); err != nil {
 		return nil, err
 	}
 	return &wconn{b: b, c: b.wc}, nil
@@ -234,7 +234,7 @@ func (c *wconn) stmt(ctx context.Context, q string) (*sql.Stmt, error) {
 	if s, ok := c.b.stmts[q]; ok {
 		return s, nil
 	}
-	s, err := c.c.PrepareContext(ctx, rewrite(q))
+	s, err := c.c.PrepareContext(context.WithoutCancel(ctx), rewrite(q))
 	if err != nil {
 		return nil, err
 	}
@@ -258,7 +258,10 @@ func (c *wconn) Query(ctx context.Context, q string, args ...any) (sqlstore.Rows
 	if err != nil {
 		return nil, err
 	}
-	rs, err := st.QueryContext(ctx, args...)
+	// Writer statements never see a caller's cancellation: modernc
+	// interrupts the statement, and SQLite then rolls back the whole shared
+	// transaction, other callers' work too (see sqlstore's broken).
+	rs, err := st.QueryContext(context.WithoutCancel(ctx), args...)
 	if err != nil {
 		return nil, err
 	}
@@ -270,12 +273,12 @@ func (c *wconn) Exec(ctx context.Context, q string, args ...any) error {
 	if err != nil {
 		return err
 	}
-	_, err = st.ExecContext(ctx, args...)
+	_, err = st.ExecContext(context.WithoutCancel(ctx), args...)
 	return err
 }
 
 func (c *wconn) ExecCount(ctx context.Context, q string, args ...any) (int64, error) {
-	res, err := c.c.ExecContext(ctx, rewrite(q), args...)
+	res, err := c.c.ExecContext(context.WithoutCancel(ctx), rewrite(q), args...)
 	if err != nil {
 		return 0, err
 	}
@@ -283,7 +286,7 @@ func (c *wconn) ExecCount(ctx context.Context, q string, args ...any) (int64, er
 }
 
 func (c *wconn) ExecScript(ctx context.Context, script string) error {
-	_, err := c.c.ExecContext(ctx, script)
+	_, err := c.c.ExecContext(context.WithoutCancel(ctx), script)
 	return err
 }
 

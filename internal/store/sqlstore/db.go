@@ -171,6 +171,11 @@ func (d *DB) Update(ctx context.Context, fn func(store.Tx) error) (err error) {
 	if err := fn(tx); err != nil {
 		return err
 	}
+	if tx.broken != nil {
+		// A caller's savepoint failed to roll back and the batch went on:
+		// nothing may be finished or committed.
+		return tx.broken
+	}
 	if err := tx.finish(ctx); err != nil {
 		return err
 	}

@@ -24,6 +24,11 @@ type wtx struct {
 	h     head
 	wrote bool
 	sp    int
+	// broken: a savepoint could not be rolled back, so the database may
+	// have ended the transaction on its own (SQLite rolls the whole
+	// transaction back on an interrupt). No statement may run after that:
+	// outside a transaction it would commit by itself.
+	broken error
 	// Counts read in this transaction, kept up to date by its own writes:
 	// the lock is held, so nobody else changes them, and a batch of checks
 	// reads the same few processors again and again. Every change is
@@ -119,7 +124,12 @@ func (t *wtx) loadHead(ctx context.Context) error {
 	return nil
 }
 
+var errBroken = store.Errorf(store.CodeUnavailable, "the write transaction was aborted by the database; nothing of it is stored")
+
 func (t *wtx) exec(ctx context.Context, q string, args ...any) error {
+	if t.broken != nil {
+		return errBroken
+	}
 	t.wrote = true
 	if err := t.flushRows(ctx); err != nil {
 		return err
@@ -150,6 +160,9 @@ func (t *wtx) finish(ctx context.Context) error {
 func (t *wtx) Savepoint(ctx context.Context, fn func(store.Tx) error) error {
 	// Names go by nesting depth, so the same few statements repeat (and are
 	// prepared once per transaction) however many callers a batch holds.
+	if t.broken != nil {
+		return errBroken
+	}
 	t.sp++
 	defer func() { t.sp-- }()
 	name := fmt.Sprintf("sp%d", t.sp)
@@ -175,7 +188,8 @@ func (t *wtx) Savepoint(ctx context.Context, fn func(store.Tx) error) error {
 		}
 		if err := t.c.RollbackTo(ctx, name); err != nil {
 			// The transaction cannot go on; Update will fail and roll back.
-			return errors.Join(cause, store.Wrap(store.CodeInternal, t.db.b.MapError(err), "roll back savepoint"))
+			t.broken = store.Wrap(store.CodeUnavailable, t.db.b.MapError(err), "roll back savepoint")
+			return errors.Join(cause, t.broken)
 		}
 		return cause
 	}
