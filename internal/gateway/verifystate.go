@@ -71,11 +71,22 @@ func VerifyState(ctx context.Context, tx store.ReadTx) (*StateReport, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Problems come from parallel decoders in no fixed order: keep the
+	// first by entry index, so every run names the same ones.
+	var probs []audit.Problem
 	problem := func(entry int64, format string, args ...any) {
-		if len(rep.Problems) < 100 {
-			rep.Problems = append(rep.Problems, audit.Problem{Entry: entry, Text: fmt.Sprintf(format, args...)})
-		}
+		probs = append(probs, audit.Problem{Entry: entry, Text: fmt.Sprintf(format, args...)})
 	}
+	defer func() {
+		sort.SliceStable(probs, func(i, j int) bool {
+			a, b := probs[i].Entry, probs[j].Entry
+			if (a < 0) != (b < 0) {
+				return a >= 0 // entries first, then state-wide problems
+			}
+			return a < b
+		})
+		rep.Problems = append(rep.Problems, probs[:min(len(probs), 100)]...)
+	}()
 
 	totals := map[totKey]store.YearTotal{}
 	usage := map[string]int64{}
@@ -90,10 +101,14 @@ func VerifyState(ctx context.Context, tx store.ReadTx) (*StateReport, error) {
 		c   checkEntry
 		err error
 	}
-	dec := pipeline(func(data []byte) decoded {
-		d, err := audit.Decode(data)
+	type raw struct {
+		idx  uint64
+		data []byte
+	}
+	dec := pipeline(func(in raw) decoded {
+		d, err := audit.Decode(in.data)
 		if err != nil {
-			return decoded{err: err}
+			return decoded{idx: in.idx, err: err}
 		}
 		var c checkEntry
 		if err := json.Unmarshal(d.Body, &c); err != nil {
@@ -117,7 +132,7 @@ func VerifyState(ctx context.Context, tx store.ReadTx) (*StateReport, error) {
 			return nil
 		}
 		if bytes.Contains(e.Data[:min(len(e.Data), 160)], kind) {
-			dec.send(bytes.Clone(e.Data))
+			dec.send(raw{e.Index, bytes.Clone(e.Data)})
 		}
 		return nil
 	})
@@ -176,7 +191,12 @@ func VerifyState(ctx context.Context, tx store.ReadTx) (*StateReport, error) {
 	rep.YearTotals = len(stored)
 	seen := map[totKey]bool{}
 	for _, y := range stored {
-		tk := totKey{y.Year, redact(ps, y.Processor)}
+		// Ids are logged through the redactor; an id logged before a
+		// detector change may be in either form.
+		tk := totKey{y.Year, y.Processor}
+		if _, ok := totals[tk]; !ok {
+			tk.proc = redact(ps, y.Processor)
+		}
 		seen[tk] = true
 		if y.Year <= skipYear {
 			continue
@@ -239,10 +259,11 @@ func VerifyState(ctx context.Context, tx store.ReadTx) (*StateReport, error) {
 			}
 			return
 		}
-		if e.Transfer != redact(ps, d.ID) || e.Processor != redact(ps, d.Processor) || e.Date != d.Date || e.Decision != row.Decision ||
+		if !sameID(ps, e.Transfer, d.ID) || !sameID(ps, e.Processor, d.Processor) || e.Date != d.Date || e.Decision != row.Decision ||
 			e.Counted != row.Counted || !sameCount(e.Individuals, d.Individuals) || !sameCount(e.SensitiveIndividuals, d.SensitiveIndividuals) {
-			problem(int64(row.LogIndex), "check record %d (transfer %s, %s, %s) differs from its entry %d (transfer %s, %s, %s)",
-				row.Seq, d.ID, d.Date, row.Decision, row.LogIndex, e.Transfer, e.Date, e.Decision)
+			problem(int64(row.LogIndex), "check record %d differs from its entry %d: record %s, entry %s",
+				row.Seq, row.LogIndex, recordSummary(d, row.Decision, row.Counted), recordSummary(transferDoc{ID: e.Transfer, Processor: e.Processor,
+					Date: e.Date, Individuals: e.Individuals, SensitiveIndividuals: e.SensitiveIndividuals}, e.Decision, e.Counted))
 		}
 	})
 	err = tx.EachCheck(ctx, func(row store.CheckRow) error {
@@ -339,3 +360,18 @@ func pipeline[I, O any](decode func(I) O, collect func(O)) *pipe[I, O] {
 
 func (p *pipe[I, O]) send(it I) { p.in <- it }
 func (p *pipe[I, O]) close()    { close(p.in); <-p.done }
+
+// sameID reports whether a logged id is the stored one, raw or redacted.
+func sameID(ps *audit.Pseudonymizer, logged, stored string) bool {
+	return logged == stored || logged == redact(ps, stored)
+}
+
+func recordSummary(d transferDoc, decision string, counted bool) string {
+	n := func(v *int64) string {
+		if v == nil {
+			return "?"
+		}
+		return fmt.Sprint(*v)
+	}
+	return fmt.Sprintf("transfer %s of %s on %s, %s, counted %v, %s+%s individuals", d.ID, d.Processor, d.Date, decision, counted, n(d.Individuals), n(d.SensitiveIndividuals))
+}
