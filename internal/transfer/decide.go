@@ -256,13 +256,17 @@ func (e *Engine) Decide(t *model.Transfer, l *Ledger) *Decision {
 	// exemption applies, a transfer that must not go ahead is not covered,
 	// and one whose permission hangs on an unknown fact is undetermined, so
 	// `--fail-on not_covered,undetermined` and the service both stop it.
+	// Such a transfer relies on no approval: it is not charged against one's
+	// max_individuals (the service, which denies it, charges nothing either).
 	switch cov := &res.Coverage; {
 	case d.Blocking:
 		cov.Status = model.CovNotCovered
 		cov.Problems = append(cov.Problems, "geo_unprocessed: coordinate-bearing data not processed with the recognised confidentiality technology may not leave")
+		cov.Approval, d.Approval = "", ""
 	case len(geoUnknown) > 0 && (cov.Status == model.CovCovered || cov.Status == model.CovNotRequired):
 		cov.Status = model.CovUndetermined
 		cov.Problems = append(cov.Problems, fmt.Sprintf("geo_confidentiality_processed unknown for %s: coordinates may leave only after processing with the recognised confidentiality technology", strings.Join(geoUnknown, ", ")))
+		cov.Approval, d.Approval = "", ""
 	}
 	return d
 }
