@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -78,13 +79,35 @@ func newRulesCmd(env *Env) *cobra.Command {
 			if err := checkOutput(out); err != nil {
 				return err
 			}
-			a, err := loadAlone(args[0])
+			a, patchA, err := loadAlone(args[0])
 			if err != nil {
 				return err
 			}
-			b, err := loadAlone(args[1])
+			b, patchB, err := loadAlone(args[1])
 			if err != nil {
 				return err
+			}
+			// A patch is seen on top of the default packs: compare like with
+			// like, so an edition against a patch shows what the patch changes,
+			// not every pack the edition lacks.
+			if patchA != patchB {
+				plain := args[0]
+				if patchA {
+					plain = args[1]
+				}
+				var extra []string
+				if !slices.Contains(rulepack.Defaults, plain) {
+					extra = []string{plain} // another edition replaces its family's default
+				}
+				base, err := rulepack.LoadWithDefaults(extra, rulepack.Limits{})
+				if err != nil {
+					return err
+				}
+				if patchA {
+					b = base
+				} else {
+					a = base
+				}
 			}
 			ch := rulepack.Diff(a, b)
 			rulepack.SortChanges(ch)
@@ -102,16 +125,18 @@ func newRulesCmd(env *Env) *cobra.Command {
 	return c
 }
 
-// loadAlone loads one edition by itself, or a patch on top of the defaults.
-func loadAlone(spec string) (*rulepack.Set, error) {
+// loadAlone loads one edition by itself, or a patch on top of the defaults
+// (patch true).
+func loadAlone(spec string) (*rulepack.Set, bool, error) {
 	set, err := rulepack.LoadForBrowsing([]string{spec}, rulepack.Limits{})
 	if err == nil {
-		return set, nil
+		return set, false, nil
 	}
 	if strings.Contains(err.Error(), "extends") {
-		return rulepack.LoadWithDefaults([]string{spec}, rulepack.Limits{})
+		set, err := rulepack.LoadWithDefaults([]string{spec}, rulepack.Limits{})
+		return set, true, err
 	}
-	return nil, err
+	return nil, false, err
 }
 
 func writeJSON(w io.Writer, v any) error {

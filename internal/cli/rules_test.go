@@ -2,8 +2,12 @@ package cli
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/xborder/xborder/internal/rulepack"
 )
 
 func TestRulesList(t *testing.T) {
@@ -88,5 +92,27 @@ func TestRulesDiffDraftTo2026(t *testing.T) {
 	}
 	if code, _, _ := run(t, "rules", "diff", "draft-2025"); code != 2 {
 		t.Errorf("diff with one argument: exit %d, want 2", code)
+	}
+}
+
+// TestRulesDiffEditionAgainstPatch: a patch is compared with the defaults it
+// extends, so the diff shows what the patch changes and nothing else.
+func TestRulesDiffEditionAgainstPatch(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "p.yaml")
+	if err := os.WriteFile(p, []byte("pack: mine\nversion: \"1\"\nextends: [provisions-2024]\nparameters:\n  sa_individuals: 500000\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := run(t, "rules", "diff", "provisions-2024", p, "--format", "json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	var d struct {
+		Changes []rulepack.Change `json:"changes"`
+	}
+	if err := json.Unmarshal([]byte(out), &d); err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Changes) != 1 || d.Changes[0].ID != "sa_individuals" || d.Changes[0].Detail != ">= 1000000 -> >= 500000; provenance secondary -> inferred" {
+		t.Fatalf("changes %+v, want only sa_individuals", d.Changes)
 	}
 }

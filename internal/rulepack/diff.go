@@ -106,7 +106,13 @@ func Diff(a, b *Set) []Change {
 		case pb == nil:
 			out = append(out, Change{"removed", "parameter", id, fmt.Sprint(pa.Value), false})
 		case !reflect.DeepEqual(pa.Value, pb.Value) || pa.Op != pb.Op:
-			out = append(out, Change{"changed", "parameter", id, fmt.Sprintf("%s %v -> %s %v", pa.Op, pa.Value, pb.Op, pb.Value), false})
+			d := fmt.Sprintf("%s %v -> %s %v", pa.Op, pa.Value, pb.Op, pb.Value)
+			if pa.Provenance != pb.Provenance {
+				d += fmt.Sprintf("; provenance %s -> %s", pa.Provenance, pb.Provenance)
+			}
+			out = append(out, Change{"changed", "parameter", id, d, false})
+		case pa.Provenance != pb.Provenance:
+			out = append(out, Change{Kind: "changed", What: "parameter", ID: id, Detail: fmt.Sprintf("provenance %s -> %s", pa.Provenance, pb.Provenance), ProvenanceOnly: true})
 		}
 	}
 	for _, id := range union(sortedKeys(a.Exemptions), sortedKeys(b.Exemptions)) {
