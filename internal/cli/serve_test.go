@@ -271,28 +271,8 @@ func TestOpenDB_ErrorHidesPasswords(t *testing.T) {
 // The "serving on" line names the database without its password.
 func TestServe_ServingLineHidesPassword(t *testing.T) {
 	url := storetest.PostgresSchema(t) + "&password=serving-line-secret&sslpassword=ssl-key-secret"
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	errb := &syncBuffer{}
-	env := &Env{Stdout: io.Discard, Stderr: errb, Now: time.Now, Getenv: func(string) string { return "" }}
-	done := make(chan int, 1)
-	go func() {
-		done <- Run(ctx, env, []string{"serve", "--addr", "127.0.0.1:0", "--db", url, "--checkpoint-every", "1h"})
-	}()
-	deadline := time.Now().Add(30 * time.Second)
-	for !strings.Contains(errb.String(), "serving on") {
-		select {
-		case code := <-done:
-			t.Fatalf("serve exited %d: %s", code, errb.String())
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("serve did not start: %s", errb.String())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	cancel()
-	if code := <-done; code != 0 {
+	errb, stop := startServe(t, url)
+	if code := stop(); code != 0 {
 		t.Errorf("exit %d: %s", code, errb.String())
 	}
 	out := errb.String()
@@ -305,28 +285,8 @@ func TestServe_ServingLineHidesPassword(t *testing.T) {
 // rule packs (with digests) and the calendar the decisions are made under.
 func TestServe_StartIsLogged(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "s.db")
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	errb := &syncBuffer{}
-	env := &Env{Stdout: io.Discard, Stderr: errb, Now: time.Now, Getenv: func(string) string { return "" }}
-	done := make(chan int, 1)
-	go func() {
-		done <- Run(ctx, env, []string{"serve", "--addr", "127.0.0.1:0", "--db", "sqlite:" + path, "--checkpoint-every", "1h"})
-	}()
-	deadline := time.Now().Add(30 * time.Second)
-	for !strings.Contains(errb.String(), "serving on") {
-		select {
-		case code := <-done:
-			t.Fatalf("serve exited %d: %s", code, errb.String())
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("serve did not start: %s", errb.String())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	cancel()
-	if code := <-done; code != 0 {
+	errb, stop := startServe(t, "sqlite:"+path)
+	if code := stop(); code != 0 {
 		t.Fatalf("exit %d: %s", code, errb.String())
 	}
 	st, err := store.Open(context.Background(), "sqlite:"+path)
@@ -369,4 +329,31 @@ func TestTuneGC(t *testing.T) {
 	if got := debug.SetMemoryLimit(-1); got != math.MaxInt64 {
 		t.Errorf("GOMEMLIMIT set in the environment was overridden: %d", got)
 	}
+}
+
+// startServe runs serve in-process on db until it prints its serving line;
+// stop ends it and returns its exit status.
+func startServe(t *testing.T, db string) (*syncBuffer, func() int) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	errb := &syncBuffer{}
+	env := &Env{Stdout: io.Discard, Stderr: errb, Now: time.Now, Getenv: func(string) string { return "" }}
+	done := make(chan int, 1)
+	go func() {
+		done <- Run(ctx, env, []string{"serve", "--addr", "127.0.0.1:0", "--db", db, "--checkpoint-every", "1h"})
+	}()
+	deadline := time.Now().Add(30 * time.Second)
+	for !strings.Contains(errb.String(), "serving on") {
+		select {
+		case code := <-done:
+			t.Fatalf("serve exited %d: %s", code, errb.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("serve did not start: %s", errb.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return errb, func() int { cancel(); return <-done }
 }
