@@ -8,10 +8,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -22,11 +19,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/xborder/xborder/internal/store"
 	_ "github.com/xborder/xborder/internal/store/postgres"
 	_ "github.com/xborder/xborder/internal/store/sqlite"
+	"github.com/xborder/xborder/internal/store/storetest"
 )
 
 var bin string
@@ -149,41 +145,7 @@ func (p *serveProc) stop() {
 
 // pgSchema gives the test a fresh PostgreSQL schema (dropped afterwards), or
 // skips without XBORDER_TEST_POSTGRES.
-func pgSchema(t testing.TB) string {
-	t.Helper()
-	base := os.Getenv("XBORDER_TEST_POSTGRES")
-	if base == "" {
-		t.Skip("XBORDER_TEST_POSTGRES not set: skipping the PostgreSQL end-to-end test")
-	}
-	b := make([]byte, 6)
-	rand.Read(b)
-	schema := "e2e_" + hex.EncodeToString(b)
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, base)
-	if err != nil {
-		t.Fatalf("connect %s: %v", base, err)
-	}
-	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		c, err := pgx.Connect(ctx, base)
-		if err != nil {
-			return
-		}
-		defer c.Close(ctx)
-		c.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE")
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
-}
+func pgSchema(t testing.TB) string { return storetest.PostgresSchema(t) }
 
 func sqliteDB(t testing.TB) string {
 	return "sqlite:" + filepath.Join(t.TempDir(), "xborder.db")
