@@ -244,3 +244,43 @@ assets:
 		t.Errorf("an unmatched source glob must raise source_not_measured")
 	}
 }
+
+// TestAssess_ShippedCounselPatch: the example patch the README tours loads on
+// the defaults, decides by its parameters and names its pack.
+func TestAssess_ShippedCounselPatch(t *testing.T) {
+	patch := filepath.Join(repoRoot(), "examples", "packs", "acme-counsel-2026.yaml")
+	code, out, errs := run(t, "assess", example(), "--as-of", "2026-12-04", "--pack", patch, "--format", "json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	var a struct {
+		Packs []struct {
+			ID string `json:"id"`
+		} `json:"packs"`
+		Transfers []struct {
+			ID      string `json:"id"`
+			Reasons []struct {
+				Rule string `json:"rule"`
+				Text string `json:"text"`
+			} `json:"reasons"`
+		} `json:"transfers"`
+	}
+	if err := json.Unmarshal([]byte(out), &a); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(a.Packs); n == 0 || a.Packs[n-1].ID != "acme-counsel-2026" {
+		t.Errorf("packs %+v: want the patch last", a.Packs)
+	}
+	// Under the patch, PI under a claimed exemption counts: the reason says so.
+	found := false
+	for _, tr := range a.Transfers {
+		for _, r := range tr.Reasons {
+			if r.Rule == "parameter:claimed_exemptions_count" {
+				found = true
+			}
+		}
+	}
+	if !found {
+		t.Error("no transfer explains the claimed_exemptions_count parameter")
+	}
+}

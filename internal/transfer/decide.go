@@ -249,6 +249,12 @@ func (e *Engine) Decide(t *model.Transfer, l *Ledger) *Decision {
 	if !counted {
 		res.Reasons = append(res.Reasons, e.paramReason("claimed_exemptions_count",
 			"PI under the applied claimed exemption is not added to the yearly totals"))
+	} else if res.Exemption != nil {
+		// The other reading, set by a patch: say it, since it changes totals.
+		if _, claimable := set.Claimable(*res.Exemption); claimable {
+			res.Reasons = append(res.Reasons, e.paramReason("claimed_exemptions_count",
+				"PI under the applied claimed exemption is added to the yearly totals"))
+		}
 	}
 
 	e.cover(t, proc, group, l, outs, d)
