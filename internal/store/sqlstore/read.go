@@ -340,7 +340,13 @@ func (r *reader) AllYearTotals(ctx context.Context) ([]store.YearTotal, error) {
 
 func (r *reader) AllApprovalUsage(ctx context.Context) (map[string]int64, error) {
 	out := map[string]int64{}
-	err := r.each(ctx, func(rows Rows) error {
+	err := r.each(ctx, usageInto(out), `SELECT approval, individuals FROM approval_usage`)
+	return out, r.mapErr(err, "read approval usage")
+}
+
+// usageInto scans (approval, individuals) rows into out.
+func usageInto(out map[string]int64) func(Rows) error {
+	return func(rows Rows) error {
 		var id string
 		var n int64
 		if err := rows.Scan(&id, &n); err != nil {
@@ -348,8 +354,7 @@ func (r *reader) AllApprovalUsage(ctx context.Context) (map[string]int64, error)
 		}
 		out[id] = n
 		return nil
-	}, `SELECT approval, individuals FROM approval_usage`)
-	return out, r.mapErr(err, "read approval usage")
+	}
 }
 
 func (r *reader) ApprovalUsage(ctx context.Context, ids ...string) (map[string]int64, error) {
@@ -361,15 +366,7 @@ func (r *reader) ApprovalUsage(ctx context.Context, ids ...string) (map[string]i
 		return out, nil
 	}
 	cond, arg := r.oneOrList("approval", 1, ids)
-	err := r.each(ctx, func(rows Rows) error {
-		var id string
-		var n int64
-		if err := rows.Scan(&id, &n); err != nil {
-			return err
-		}
-		out[id] = n
-		return nil
-	}, `SELECT approval, individuals FROM approval_usage WHERE `+cond, arg)
+	err := r.each(ctx, usageInto(out), `SELECT approval, individuals FROM approval_usage WHERE `+cond, arg)
 	return out, r.mapErr(err, "read approval usage")
 }
 
