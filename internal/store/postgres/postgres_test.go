@@ -18,13 +18,8 @@ func freshSchema(t testing.TB) string { return storetest.PostgresSchema(t) }
 func factory(t *testing.T) *storetest.Harness {
 	u := freshSchema(t)
 	return &storetest.Harness{
-		Open: func(t *testing.T) store.Store {
-			st, err := store.Open(context.Background(), u)
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { st.Close() })
-			return st
+		OpenStore: func() (store.Store, error) {
+			return store.Open(context.Background(), u)
 		},
 		Exec: func(t *testing.T, q string, args ...any) error {
 			conn, err := pgx.Connect(context.Background(), u)

@@ -48,12 +48,14 @@ func openBackend(ctx context.Context, path string) (*backend, error) {
 	if path == "" || strings.ContainsAny(path, "?#") {
 		return nil, store.Errorf(store.CodeInvalid, "sqlite path %q: want a file name without ? or #", path)
 	}
-	common := fmt.Sprintf("_pragma=busy_timeout(%d)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)", BusyTimeoutMS)
+	// journal_mode(WAL) is persistent in the file, so only the writer sets
+	// it (see pingWriter); the other connections find the file in WAL mode.
+	common := fmt.Sprintf("_pragma=busy_timeout(%d)&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)", BusyTimeoutMS)
 	// The writer never checkpoints: a checkpoint copies WAL pages into the
 	// database file and fsyncs it, and on the writer's connection that ran
 	// inside a commit, on the one thread every check waits for. A separate
 	// connection does it in the background (checkpointLoop).
-	w, err := sql.Open("sqlite", path+"?"+common+"&_pragma=wal_autocheckpoint(0)")
+	w, err := sql.Open("sqlite", path+"?"+common+"&_pragma=journal_mode(WAL)&_pragma=wal_autocheckpoint(0)")
 	if err != nil {
 		return nil, err
 	}
@@ -61,7 +63,7 @@ func openBackend(ctx context.Context, path string) (*backend, error) {
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
 	w.SetConnMaxIdleTime(0)
-	if err := w.PingContext(ctx); err != nil {
+	if err := pingWriter(ctx, w); err != nil {
 		w.Close()
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
@@ -84,6 +86,35 @@ func openBackend(ctx context.Context, path string) (*backend, error) {
 	b := &backend{w: w, r: r, cp: cp, path: path, stopCP: make(chan struct{}), cpDone: make(chan struct{})}
 	go b.checkpointLoop(CheckpointEvery)
 	return b, nil
+}
+
+// pingWriter opens the writer connection, which switches a new file to WAL
+// mode. SQLite does not call the busy handler while it changes the journal
+// mode (waiting there could deadlock), so two processes opening a fresh
+// file at once make one of them fail at once with SQLITE_BUSY whatever
+// busy_timeout says. We retry that for as long as busy_timeout would wait.
+func pingWriter(ctx context.Context, w *sql.DB) error {
+	deadline := time.Now().Add(BusyTimeoutMS * time.Millisecond)
+	wait := time.Millisecond
+	for {
+		err := w.PingContext(ctx)
+		if err == nil || !isBusy(err) || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(wait):
+		}
+		if wait < 50*time.Millisecond {
+			wait *= 2
+		}
+	}
+}
+
+func isBusy(err error) bool {
+	msg := err.Error()
+	return strings.Contains(msg, "database is locked") || strings.Contains(msg, "SQLITE_BUSY")
 }
 
 // CheckpointEvery is how often the background connection moves committed
@@ -169,7 +200,7 @@ func (b *backend) MapError(err error) error {
 		return store.Wrap(store.CodeRetention, err, "refused by the audit log guard")
 	case strings.Contains(msg, "UNIQUE constraint failed"), strings.Contains(msg, "PRIMARY KEY"):
 		return store.Wrap(store.CodeConflict, err, "already exists")
-	case strings.Contains(msg, "database is locked"), strings.Contains(msg, "SQLITE_BUSY"):
+	case isBusy(err):
 		return store.Wrap(store.CodeUnavailable, err, "database busy")
 	}
 	return err

@@ -16,13 +16,8 @@ import (
 func factory(t *testing.T) *storetest.Harness {
 	path := filepath.Join(t.TempDir(), "x.db")
 	return &storetest.Harness{
-		Open: func(t *testing.T) store.Store {
-			st, err := store.Open(context.Background(), "sqlite:"+path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { st.Close() })
-			return st
+		OpenStore: func() (store.Store, error) {
+			return store.Open(context.Background(), "sqlite:"+path)
 		},
 		Exec: func(t *testing.T, q string, args ...any) error {
 			db, err := sql.Open("sqlite", path+"?_pragma=busy_timeout(10000)")

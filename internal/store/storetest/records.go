@@ -24,25 +24,37 @@ func transfer(id, proc, date string, ind int64) model.Transfer {
 func testMigrations(t *testing.T, h *Harness) {
 	// Two instances opened at once on a fresh database: both run the
 	// migration check under the global lock; neither fails.
-	errs := make(chan error, 2)
-	stores := make(chan store.Store, 2)
+	type opened struct {
+		st  store.Store
+		err error
+	}
+	res := make(chan opened, 2)
 	for i := 0; i < 2; i++ {
 		go func() {
 			defer func() {
 				if r := recover(); r != nil {
-					errs <- fmt.Errorf("panic: %v", r)
+					res <- opened{err: fmt.Errorf("panic: %v", r)}
 				}
 			}()
-			stores <- h.Open(t)
-			errs <- nil
+			st, err := h.OpenStore()
+			res <- opened{st, err}
 		}()
 	}
+	var got []store.Store
+	var errs []error
 	for i := 0; i < 2; i++ {
-		if err := <-errs; err != nil {
-			t.Fatal(err)
+		o := <-res
+		if o.err != nil {
+			errs = append(errs, o.err)
+			continue
 		}
+		got = append(got, o.st)
+		t.Cleanup(func() { o.st.Close() })
 	}
-	a, b := <-stores, <-stores
+	if len(errs) > 0 {
+		t.Fatalf("opening two instances at once on a fresh database: %v", errors.Join(errs...))
+	}
+	a, b := got[0], got[1]
 	var oa, ob string
 	view(t, a, func(tx store.ReadTx) error { var err error; oa, err = tx.Origin(ctx()); return err })
 	view(t, b, func(tx store.ReadTx) error { var err error; ob, err = tx.Origin(ctx()); return err })

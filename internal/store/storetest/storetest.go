@@ -12,9 +12,12 @@ import (
 
 // Harness is one fresh database.
 type Harness struct {
-	// Open opens a new Store instance on the database (a second call gives a
-	// second, independent instance: another pool, as another process would).
-	Open func(t *testing.T) store.Store
+	// OpenStore opens a new Store instance on the database (a second call
+	// gives a second, independent instance: another pool, as another process
+	// would). It returns its error rather than failing the test so that it
+	// can be called from other goroutines (t.Fatal there would end only that
+	// goroutine, and a test waiting for it would hang).
+	OpenStore func() (store.Store, error)
 	// Exec runs SQL directly, as an attacker with database access would.
 	Exec func(t *testing.T, sql string, args ...any) error
 	// DropGuards is SQL that removes the audit log's triggers.
@@ -25,6 +28,17 @@ type Harness struct {
 	QueryBytes func(t *testing.T, sql string, args ...any) ([]byte, error)
 	// OnTable is the " ON table" clause DROP TRIGGER needs (PostgreSQL).
 	OnTable func(table string) string
+}
+
+// Open opens a new instance and closes it when the test ends.
+func (h *Harness) Open(t *testing.T) store.Store {
+	t.Helper()
+	st, err := h.OpenStore()
+	if err != nil {
+		t.Fatalf("open store: %v", err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
 }
 
 // Factory makes a fresh database for one test; cleanup is registered on t.
