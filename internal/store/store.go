@@ -14,6 +14,7 @@ package store
 
 import (
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"time"
 
@@ -235,21 +236,57 @@ type TokenRecord struct {
 	Role    string
 	Name    string
 	Created time.Time
+	// Revoked is when the token was revoked; zero while it is live. A
+	// revoked token's row stays: who held which token matters for audits.
+	Revoked time.Time
+}
+
+// Live reports whether the token has not been revoked.
+func (r TokenRecord) Live() bool { return r.Revoked.IsZero() }
+
+// Prefix is the short form that names a token in the audit log
+// (token_sha256_prefix) and in `xborder token list`: the first 4 bytes of
+// its SHA-256, in hex.
+func (r TokenRecord) Prefix() string { return TokenPrefix(r.Hash) }
+
+// TokenPrefix is the first 4 bytes of a token hash in hex (8 digits).
+func TokenPrefix(hash []byte) string {
+	if len(hash) > 4 {
+		hash = hash[:4]
+	}
+	return hex.EncodeToString(hash)
 }
 
 // AuthReader reads tokens and secrets.
 type AuthReader interface {
-	// Token looks a token up by TokenHash, or returns ErrNotFound.
+	// Token looks a token up by TokenHash, or returns ErrNotFound. A
+	// revoked token is returned too, with Revoked set: whoever
+	// authenticates with it must refuse it unless rec.Live().
 	Token(ctx context.Context, hash []byte) (TokenRecord, error)
+	// TokenCount counts every token ever created, revoked ones included.
+	// serve makes a first admin token only on a database where this is 0:
+	// counting only live tokens would let a restart (with a generated token
+	// printed on stderr, or an XBORDER_ADMIN_TOKEN anyone who can set the
+	// service's environment chose) mint a new admin after an operator
+	// revoked every token, perhaps precisely to lock the service down.
+	// With every token revoked, an admin is made on purpose with
+	// `xborder token create --role admin`, which needs the database itself.
 	TokenCount(ctx context.Context) (int, error)
+	// ListTokens returns every token, revoked ones included, oldest first
+	// (by creation time, then hash).
+	ListTokens(ctx context.Context) ([]TokenRecord, error)
 	// PseudonymKey is the per-database secret for audit.Pseudonymizer.
 	PseudonymKey(ctx context.Context) ([]byte, error)
 }
 
-// AuthWriter creates tokens.
+// AuthWriter creates and revokes tokens.
 type AuthWriter interface {
 	// CreateToken stores a token hash; ErrConflict if it exists.
 	CreateToken(ctx context.Context, rec TokenRecord) error
+	// RevokeToken marks a live token revoked at time at (the row stays);
+	// ErrNotFound if no token has this hash, ErrConflict if it is already
+	// revoked (its first revocation time is kept).
+	RevokeToken(ctx context.Context, hash []byte, at time.Time) error
 }
 
 // ---- audit ----

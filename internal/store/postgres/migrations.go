@@ -120,3 +120,9 @@ func init() {
 		// 4: checks_counted: unused by any query (see the SQLite migration 3).
 		`DROP INDEX checks_counted;`)
 }
+
+func init() {
+	migrations = append(migrations,
+		// 5: tokens can be revoked (see the SQLite migration 4).
+		`ALTER TABLE tokens ADD COLUMN revoked BIGINT;`)
+}

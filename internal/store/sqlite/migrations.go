@@ -86,3 +86,11 @@ func init() {
 		// WAL at every commit.
 		`DROP INDEX checks_counted;`)
 }
+
+func init() {
+	migrations = append(migrations,
+		// 4: tokens can be revoked (`xborder token revoke`). The row stays,
+		// with the time of revocation: who held which token matters for
+		// audits. NULL: live.
+		`ALTER TABLE tokens ADD COLUMN revoked INTEGER;`)
+}

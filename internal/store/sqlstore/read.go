@@ -388,20 +388,44 @@ func (r *reader) Idempotency(ctx context.Context, key string) (store.Idempotency
 func (r *reader) Token(ctx context.Context, hash []byte) (store.TokenRecord, error) {
 	rec := store.TokenRecord{Hash: hash}
 	var created int64
-	if err := r.one(ctx, `SELECT role, name, created FROM tokens WHERE hash = $1`, []any{hash}, &rec.Role, &rec.Name, &created); err != nil {
+	var revoked *int64
+	if err := r.one(ctx, `SELECT role, name, created, revoked FROM tokens WHERE hash = $1`, []any{hash}, &rec.Role, &rec.Name, &created, &revoked); err != nil {
 		if isNotFound(err) {
 			return rec, store.Errorf(store.CodeNotFound, "token not found")
 		}
 		return rec, r.mapErr(err, "read token")
 	}
 	rec.Created = time.Unix(0, created).UTC()
+	if revoked != nil {
+		rec.Revoked = time.Unix(0, *revoked).UTC()
+	}
 	return rec, nil
 }
 
+// TokenCount counts revoked tokens too (see store.AuthReader).
 func (r *reader) TokenCount(ctx context.Context) (int, error) {
 	var n int
 	err := r.one(ctx, `SELECT COUNT(*) FROM tokens`, nil, &n)
 	return n, r.mapErr(err, "count tokens")
+}
+
+func (r *reader) ListTokens(ctx context.Context) ([]store.TokenRecord, error) {
+	var out []store.TokenRecord
+	err := r.each(ctx, func(rows Rows) error {
+		var rec store.TokenRecord
+		var created int64
+		var revoked *int64
+		if err := rows.Scan(&rec.Hash, &rec.Role, &rec.Name, &created, &revoked); err != nil {
+			return err
+		}
+		rec.Created = time.Unix(0, created).UTC()
+		if revoked != nil {
+			rec.Revoked = time.Unix(0, *revoked).UTC()
+		}
+		out = append(out, rec)
+		return nil
+	}, `SELECT hash, role, name, created, revoked FROM tokens ORDER BY created, hash`)
+	return out, r.mapErr(err, "list tokens")
 }
 
 func (r *reader) PseudonymKey(ctx context.Context) ([]byte, error) {

@@ -473,7 +473,38 @@ func (t *wtx) CreateToken(ctx context.Context, rec store.TokenRecord) error {
 	if len(rec.Hash) != 32 {
 		return store.Errorf(store.CodeInvalid, "token hash of %d bytes: store SHA-256 hashes only (store.TokenHash)", len(rec.Hash))
 	}
+	if !rec.Live() {
+		return store.Errorf(store.CodeInvalid, "a token is created live: revoke it with RevokeToken")
+	}
 	return t.exec(ctx, `INSERT INTO tokens (hash, role, name, created) VALUES ($1, $2, $3, $4)`, rec.Hash, rec.Role, rec.Name, rec.Created.UnixNano())
+}
+
+func (t *wtx) RevokeToken(ctx context.Context, hash []byte, at time.Time) error {
+	if t.broken != nil {
+		return errBroken
+	}
+	if len(hash) != 32 {
+		return store.Errorf(store.CodeInvalid, "token hash of %d bytes: tokens are named by their SHA-256 hash (store.TokenHash)", len(hash))
+	}
+	if at.IsZero() {
+		return store.Errorf(store.CodeInvalid, "a revocation needs its time")
+	}
+	t.wrote = true
+	if err := t.flushRows(ctx); err != nil {
+		return err
+	}
+	n, err := t.c.ExecCount(ctx, `UPDATE tokens SET revoked = $1 WHERE hash = $2 AND revoked IS NULL`, at.UnixNano(), hash)
+	if err != nil {
+		return t.db.b.MapError(err)
+	}
+	if n == 1 {
+		return nil
+	}
+	rec, err := t.Token(ctx, hash)
+	if err != nil {
+		return err
+	}
+	return store.Errorf(store.CodeConflict, "token %s was already revoked at %s", rec.Prefix(), rec.Revoked.Format(time.RFC3339))
 }
 
 // ---- audit ----

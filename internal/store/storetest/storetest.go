@@ -58,6 +58,7 @@ func Run(t *testing.T, f Factory) {
 		{"Counters", testCounters},
 		{"Idempotency", testIdempotency},
 		{"Tokens", testTokens},
+		{"TokenRevocation", testTokenRevocation},
 		{"RollbackKeepsNothing", testRollback},
 		{"SavepointUndoesOnlyItself", testSavepoint},
 		{"AuditAppendProveVerify", testAudit},
