@@ -67,7 +67,10 @@ type fit struct {
 	scopeOK  bool
 	unknown  bool // only an unknown count stands between it and a fit
 	problems []string
-	viaSA    bool // a security assessment standing in for a contract-level need
+	// scope are the scope problems alone (assets, recipient,
+	// max_individuals), without the approval id, for the findings.
+	scope []string
+	viaSA bool // a security assessment standing in for a contract-level need
 }
 
 func (f fit) ok() bool { return f.kindOK && f.holderOK && f.dateOK && f.scopeOK && !f.unknown }
@@ -78,7 +81,15 @@ func (e *Engine) assess(a *model.Approval, t *model.Transfer, group string, need
 	f := fit{a: a}
 	problem := func(format string, args ...any) {
 		if explain {
-			f.problems = append(f.problems, fmt.Sprintf(format, args...))
+			f.problems = append(f.problems, a.ID+": "+fmt.Sprintf(format, args...))
+		}
+	}
+	scopeProblem := func(format string, args ...any) {
+		f.scopeOK = false
+		if explain {
+			p := fmt.Sprintf(format, args...)
+			f.problems = append(f.problems, a.ID+": "+p)
+			f.scope = append(f.scope, p)
 		}
 	}
 	switch need {
@@ -91,7 +102,7 @@ func (e *Engine) assess(a *model.Approval, t *model.Transfer, group string, need
 		}
 	}
 	if !f.kindOK {
-		problem("%s: a %s does not meet the need for a %s", a.ID, a.Kind, needName(need))
+		problem("a %s does not meet the need for a %s", a.Kind, needName(need))
 	}
 	f.holderOK = a.Processor == t.Processor || (a.Group != "" && a.Group == group)
 	if !f.holderOK {
@@ -99,18 +110,18 @@ func (e *Engine) assess(a *model.Approval, t *model.Transfer, group string, need
 		if holder == "" {
 			holder = "group " + a.Group
 		}
-		problem("%s: held by %s, not by %s or its group", a.ID, holder, t.Processor)
+		problem("held by %s, not by %s or its group", holder, t.Processor)
 	}
 	start := Starts(a)
 	end, _ := Expires(e.Set, a)
 	f.dateOK = true
 	if start.Valid() && t.Date < start {
 		f.dateOK = false
-		problem("%s: not valid before %s (transfer on %s)", a.ID, start, t.Date)
+		problem("not valid before %s (transfer on %s)", start, t.Date)
 	}
 	if end.Valid() && t.Date > end {
 		f.dateOK, f.expired = false, true
-		problem("%s: expired on %s (transfer on %s)", a.ID, end, t.Date)
+		problem("expired on %s (transfer on %s)", end, t.Date)
 	}
 	f.scopeOK = true
 	if len(a.Scope.Assets) > 0 {
@@ -125,8 +136,7 @@ func (e *Engine) assess(a *model.Approval, t *model.Transfer, group string, need
 			}
 		}
 		if len(out) > 0 {
-			f.scopeOK = false
-			problem("%s: scope does not include asset(s) %s", a.ID, strings.Join(out, ", "))
+			scopeProblem("scope does not include asset(s) %s", strings.Join(out, ", "))
 		}
 	}
 	if len(a.Scope.Recipients) > 0 {
@@ -137,8 +147,7 @@ func (e *Engine) assess(a *model.Approval, t *model.Transfer, group string, need
 			}
 		}
 		if !match {
-			f.scopeOK = false
-			problem("%s: scope does not include recipient %q", a.ID, t.Recipient.Name)
+			scopeProblem("scope does not include recipient %q", t.Recipient.Name)
 		}
 	}
 	if a.Scope.MaxIndividuals != nil {
@@ -148,11 +157,10 @@ func (e *Engine) assess(a *model.Approval, t *model.Transfer, group string, need
 		total := satAdd(use.Total(), this.Total())
 		switch {
 		case total > *a.Scope.MaxIndividuals:
-			f.scopeOK = false
-			problem("%s: max_individuals %s would be exceeded (%s already relied on, %s in this transfer)", a.ID, model.Count(*a.Scope.MaxIndividuals), model.Count(use.Total()), model.Count(this.Total()))
+			scopeProblem("max_individuals %s would be exceeded (%s already relied on, %s in this transfer)", model.Count(*a.Scope.MaxIndividuals), model.Count(use.Total()), model.Count(this.Total()))
 		case use.Unknown || this.Unknown:
 			f.unknown = true
-			problem("%s: cannot confirm max_individuals %s: some counts are unknown", a.ID, model.Count(*a.Scope.MaxIndividuals))
+			problem("cannot confirm max_individuals %s: some counts are unknown", model.Count(*a.Scope.MaxIndividuals))
 		}
 	}
 	return f
@@ -234,36 +242,66 @@ func (e *Engine) cover(t *model.Transfer, proc *model.Processor, group string, l
 	fits = eval(maxNeed, true)
 	relevant := 0
 	anyUnknown := false
+	// The findings give every reason a candidate does not cover the
+	// transfer. A candidate is an approval of a kind that meets the strongest
+	// possible need, held by the processor or its group: one of another
+	// holder or of an insufficient kind could not cover the transfer
+	// whatever its dates and scope, so its expiry is not worth a finding
+	// (its problems are still in coverage.problems).
+	//   - approval_expired: every candidate whose validity ended before the
+	//     transfer date, whatever its scope; when its scope fails too the
+	//     text says so, since renewing it as it stands would not help.
+	//   - scope_exceeded: the scope problems of every candidate valid or
+	//     expired at the transfer date (one not yet in force is left out: it
+	//     was never relied on).
+	var outOfScope []string
+	expiredOut := false
 	for _, f := range fits {
 		if !f.holderOK {
 			continue // another processor's approvals are noise here
 		}
 		relevant++
 		res.Coverage.Problems = append(res.Coverage.Problems, f.problems...)
-		if f.kindOK && f.holderOK && f.dateOK && f.scopeOK && f.unknown {
+		if !f.kindOK {
+			continue
+		}
+		if f.dateOK && f.scopeOK && f.unknown {
 			anyUnknown = true
 		}
-		if f.kindOK && f.expired && f.scopeOK {
-			d.Findings = append(d.Findings, model.Finding{Kind: model.FindApprovalExpired, Subject: f.a.ID, Severity: "high",
-				Text: fmt.Sprintf("Transfer %s on %s relies on %s %s, which expired on %s.", t.ID, t.Date, f.a.Kind, f.a.ID, expiresText(e.Set, f.a))})
+		if f.expired {
+			text := fmt.Sprintf("Transfer %s on %s relies on %s %s, which expired on %s.", t.ID, t.Date, f.a.Kind, f.a.ID, expiresText(e.Set, f.a))
+			if !f.scopeOK {
+				needs := "needs"
+				if minNeed < maxNeed {
+					needs = "may need" // the mechanism is undetermined
+				}
+				text = fmt.Sprintf("Transfer %s on %s %s a %s; %s %s expired on %s, and its scope would not cover the transfer either: %s.", t.ID, t.Date, needs, needName(maxNeed), f.a.Kind, f.a.ID, expiresText(e.Set, f.a), strings.Join(f.scope, "; "))
+			}
+			d.Findings = append(d.Findings, model.Finding{Kind: model.FindApprovalExpired, Subject: f.a.ID, Severity: "high", Text: text})
+		}
+		if (f.dateOK || f.expired) && !f.scopeOK {
+			label := f.a.ID
+			if f.expired {
+				end, _ := Expires(e.Set, f.a)
+				label = fmt.Sprintf("%s (expired on %s)", f.a.ID, end)
+				expiredOut = true
+			}
+			for _, p := range f.scope {
+				outOfScope = append(outOfScope, label+": "+p)
+			}
 		}
 	}
 	if relevant == 0 {
 		res.Coverage.Problems = append(res.Coverage.Problems, fmt.Sprintf("no approval held by %s or its group %s", t.Processor, group))
 	}
-	// scope_exceeded: approvals of sufficient kind, holder and date exist, but
-	// none has the scope.
-	sufficient := 0
-	for _, f := range fits {
-		if f.kindOK && f.holderOK && f.dateOK {
-			sufficient++
-		}
-	}
 	// Only a decided mechanism can exceed a scope: with several possible
 	// outcomes the transfer is reported as undetermined instead.
-	if sufficient > 0 && !anyUnknown && len(outs) == 1 {
-		d.Findings = append(d.Findings, model.Finding{Kind: model.FindScopeExceeded, Subject: t.ID, Severity: "high",
-			Text: fmt.Sprintf("Transfer %s falls outside the scope of every valid %s held by %s or its group: %s.", t.ID, needName(maxNeed), t.Processor, strings.Join(scopeProblems(fits), "; "))})
+	if len(outOfScope) > 0 && !anyUnknown && len(outs) == 1 {
+		text := fmt.Sprintf("Transfer %s falls outside the scope of every valid %s held by %s or its group: %s.", t.ID, needName(maxNeed), t.Processor, strings.Join(outOfScope, "; "))
+		if expiredOut {
+			text = fmt.Sprintf("Transfer %s falls outside the scope of the %s approvals held by %s or its group, expired ones included (renewed as they stand they would not cover it either): %s.", t.ID, needName(maxNeed), t.Processor, strings.Join(outOfScope, "; "))
+		}
+		d.Findings = append(d.Findings, model.Finding{Kind: model.FindScopeExceeded, Subject: t.ID, Severity: "high", Text: text})
 	}
 	covWeak := false
 	if minNeed != maxNeed && minNeed != needNone {
@@ -307,20 +345,6 @@ func (e *Engine) lastDay(a *model.Approval) model.Date {
 		return model.Date(1<<31 - 1)
 	}
 	return d
-}
-
-func scopeProblems(fits []fit) []string {
-	var out []string
-	for _, f := range fits {
-		if f.kindOK && f.holderOK && f.dateOK && !f.scopeOK {
-			for _, p := range f.problems {
-				if strings.Contains(p, "scope") || strings.Contains(p, "max_individuals") {
-					out = append(out, p)
-				}
-			}
-		}
-	}
-	return out
 }
 
 func expiresText(set *rulepack.Set, a *model.Approval) string {
