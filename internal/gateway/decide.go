@@ -206,11 +206,11 @@ func (st *batchState) preload(ctx context.Context, tx store.Tx, c *compiled, bat
 // constraints on the key and the transfer's marker catch the rest (run).
 func (g *Gateway) decideOne(ctx context.Context, tx store.Tx, c *compiled, pseudo *audit.Pseudonymizer, st *batchState, p *pending, lookup bool) (outcome, error) {
 	// A retry with the same key gets the first answer; another body is refused.
-	if a, ok := st.keys[p.key]; ok {
+	if a, ok := st.keys[p.skey]; ok {
 		return g.logged(ctx, tx, pseudo, p, replayOf(a.hash, a.raw, p.hash))
 	}
 	if lookup {
-		if rec, err := tx.Idempotency(ctx, p.key); err == nil {
+		if rec, err := tx.Idempotency(ctx, p.skey); err == nil {
 			return g.logged(ctx, tx, pseudo, p, replayOf(rec.RequestHash, rec.Response, p.hash))
 		} else if !errors.Is(err, store.ErrNotFound) {
 			return outcome{}, err
@@ -336,10 +336,10 @@ func (g *Gateway) decideOne(ctx context.Context, tx store.Tx, c *compiled, pseud
 	if _, err := tx.RecordCheck(ctx, rec); err != nil {
 		return outcome{}, err
 	}
-	if err := tx.PutIdempotency(ctx, store.IdempotencyRecord{Key: p.key, RequestHash: p.hash, Response: raw, At: p.now}); err != nil {
+	if err := tx.PutIdempotency(ctx, store.IdempotencyRecord{Key: p.skey, RequestHash: p.hash, Response: raw, At: p.now}); err != nil {
 		return outcome{}, err
 	}
-	st.keys[p.key] = answered{hash: p.hash, raw: raw}
+	st.keys[p.skey] = answered{hash: p.hash, raw: raw}
 	if allow {
 		m, _ := json.Marshal(marker{Transfer: t.ID, LogIndex: resp.LogIndex, Date: date.String()})
 		if err := tx.PutIdempotency(ctx, store.IdempotencyRecord{Key: markerKey(t.ID), RequestHash: p.hash, Response: m, At: markerTime}); err != nil {

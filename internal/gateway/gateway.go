@@ -26,6 +26,13 @@ import (
 type Actor struct {
 	Name string
 	Role string
+	// TokenHash is the SHA-256 of the caller's API token (store.TokenHash).
+	// Idempotency-Keys are scoped to it (see ScopedKey): the same key sent
+	// with two tokens is two independent keys, so one caller can never read
+	// another's answer by guessing its key. Callers inside the process
+	// without a token (tests, tools) leave it empty and share one unscoped
+	// key space.
+	TokenHash []byte
 }
 
 func (a Actor) String() string {
@@ -215,7 +222,8 @@ func (g *Gateway) Pseudonymizer(ctx context.Context) (*audit.Pseudonymizer, erro
 // pending is one check waiting for, or inside, a batch.
 type pending struct {
 	actor Actor
-	key   string
+	key   string // the client's Idempotency-Key, as sent
+	skey  string // the key stored: key scoped to the caller's token (ScopedKey)
 	req   *Request
 	hash  []byte
 	now   time.Time
@@ -257,7 +265,7 @@ func (g *Gateway) check(ctx context.Context, actor Actor, key string, body []byt
 		g.logRefusal(ctx, actor, key, body, req, err, now)
 		return outcome{err: err}
 	}
-	p := &pending{actor: actor, key: key, req: req, hash: req.Hash(), now: now, done: make(chan outcome, 1)}
+	p := &pending{actor: actor, key: key, skey: ScopedKey(actor.TokenHash, key), req: req, hash: req.Hash(), now: now, done: make(chan outcome, 1)}
 	o := g.submit(ctx, p)
 	if o.err == nil && !o.replay && o.resp == nil {
 		// Never an allow without a recorded answer: fail closed.
@@ -505,7 +513,7 @@ func (g *Gateway) failure(err error) error {
 
 // validKey accepts printable ASCII keys of at most 200 characters. Keeping
 // control characters out leaves room for the gateway's own records in the
-// same key space (see markerKey).
+// same key space (see markerKey and ScopedKey).
 func validKey(key string) error {
 	if key == "" {
 		return &Error{Code: CodeIdempotencyKey, Message: "an Idempotency-Key header is required so that a retried check is counted once"}
@@ -519,6 +527,31 @@ func validKey(key string) error {
 		}
 	}
 	return nil
+}
+
+// ScopedKey is the idempotency-table key under which the answer to a
+// client's Idempotency-Key is kept: the key in the space of the caller's
+// token, "\x1f" + the first 16 bytes of the token's SHA-256 in hex + "\x1f"
+// + key. Keys are per caller, so the same key from two tokens is two keys,
+// and a caller can never be given another's answer. The unit
+// separator cannot occur in a client's key (validKey), so a scoped key never
+// equals an unscoped one nor a transfer's marker (markerKey); 128 bits of
+// the hash keep tokens apart. Without a token hash (callers inside the
+// process) the key is kept as it is.
+//
+// Keys stored before keys were scoped (unscoped, global) are not found by
+// a caller with a token: a retry of such a check is decided again, and an
+// allowed transfer id is still refused by its marker (transfer_exists), so
+// nothing is counted twice. They are purged with the other keys after the
+// idempotency TTL.
+func ScopedKey(tokenHash []byte, key string) string {
+	if len(tokenHash) == 0 {
+		return key
+	}
+	if len(tokenHash) > 16 {
+		tokenHash = tokenHash[:16]
+	}
+	return "\x1f" + hex.EncodeToString(tokenHash) + "\x1f" + key
 }
 
 // markerKey is the idempotency-table key recording that a transfer id was

@@ -403,9 +403,26 @@ func Verify(t testing.TB, st store.Store, answers []Answer, sent []Sent) Summary
 			}
 		}
 		// Nothing half-recorded: a sent check's key is stored exactly when
-		// its check is, and the stored answer is the recorded one's.
+		// its check is, and the stored answer is the recorded one's. Keys
+		// are kept in the space of the token that sent them
+		// (gateway.ScopedKey): look in every token's, and in the unscoped
+		// one of callers without a token.
+		toks, err := tx.ListTokens(ctx)
+		if err != nil {
+			return err
+		}
+		lookup := func(key string) (store.IdempotencyRecord, error) {
+			rec, err := tx.Idempotency(ctx, key)
+			for _, tk := range toks {
+				if store.CodeOf(err) != store.CodeNotFound {
+					break
+				}
+				rec, err = tx.Idempotency(ctx, gateway.ScopedKey(tk.Hash, key))
+			}
+			return rec, err
+		}
 		for _, s := range sent {
-			rec, err := tx.Idempotency(ctx, s.Key)
+			rec, err := lookup(s.Key)
 			rs := byTransfer[s.Transfer]
 			switch {
 			case err == nil && len(rs) == 0:
