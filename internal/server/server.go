@@ -39,7 +39,16 @@ type Options struct {
 	// (default 30 days). A retry after that is a new check; an allowed
 	// transfer id still cannot be allowed twice.
 	IdempotencyTTL time.Duration
+	// AuthCacheTTL is how long a token lookup is reused without reading the
+	// database again (default 1 minute). It bounds how long a token revoked
+	// with `xborder token revoke` (another process) can still be used on
+	// this instance: requests are refused at most AuthCacheTTL after the
+	// revocation commits.
+	AuthCacheTTL time.Duration
 }
+
+// DefaultAuthCacheTTL is AuthCacheTTL's default (docs/operations.md).
+const DefaultAuthCacheTTL = time.Minute
 
 // Server serves the API.
 type Server struct {
@@ -102,8 +111,11 @@ func New(st store.Store, gw *gateway.Gateway, opt Options) *Server {
 	if opt.IdempotencyTTL <= 0 {
 		opt.IdempotencyTTL = 30 * 24 * time.Hour
 	}
+	if opt.AuthCacheTTL <= 0 {
+		opt.AuthCacheTTL = DefaultAuthCacheTTL
+	}
 	s := &Server{st: st, gw: gw, log: opt.Logger, reg: opt.Registry, opt: opt, mux: http.NewServeMux(),
-		auth: newAuthCache(st, time.Minute), stop: make(chan struct{}), done: make(chan struct{})}
+		auth: newAuthCache(st, opt.AuthCacheTTL), stop: make(chan struct{}), done: make(chan struct{})}
 	s.reqs = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "xborder_http_requests_total", Help: "HTTP requests by route and status code."}, []string{"route", "code"})
 	s.dur = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "xborder_http_request_duration_seconds", Help: "HTTP request latency by route.",
 		Buckets: []float64{.0005, .001, .002, .005, .01, .02, .05, .1, .25, .5, 1, 2.5, 10}}, []string{"route"})
@@ -277,13 +289,20 @@ func (s *Server) authenticate(r *http.Request) (gateway.Actor, error) {
 	}
 	rec, err := s.auth.lookup(r.Context(), strings.TrimSpace(tok))
 	if err != nil {
+		// Unknown and revoked tokens get the same answer: a client learns
+		// nothing about which tokens ever existed.
 		return gateway.Actor{}, errors.New("unknown or invalid token")
 	}
-	return gateway.Actor{Name: rec.Name, Role: rec.Role}, nil
+	// The token hash scopes the caller's Idempotency-Keys (gateway.ScopedKey).
+	return gateway.Actor{Name: rec.Name, Role: rec.Role, TokenHash: rec.Hash}, nil
 }
 
-// authCache keeps token lookups for a while: tokens are never changed in
-// place, and a check should not pay a database read for its token.
+// authCache keeps token lookups for a while, so that a check does not pay a
+// database read for its token. The one change a token sees is its
+// revocation, which is made by another process (`xborder token revoke`)
+// and so cannot clear this cache: an entry is reused for at most ttl after
+// the read that made it started, so a revoked token is refused at most ttl
+// after the revocation committed. Revoked and unknown tokens are not cached.
 type authCache struct {
 	st  store.Store
 	ttl time.Duration
@@ -309,20 +328,31 @@ func (c *authCache) lookup(ctx context.Context, tok string) (store.TokenRecord, 
 	if ok && time.Since(e.at) < c.ttl {
 		return e.rec, nil
 	}
+	// The entry's age counts from before the read: the snapshot it read is
+	// no older than that, so a revocation it missed committed later.
+	at := time.Now()
 	var rec store.TokenRecord
 	err := c.st.View(ctx, func(tx store.ReadTx) error {
 		var err error
 		rec, err = tx.Token(ctx, h)
 		return err
 	})
+	if err == nil && !rec.Live() {
+		err = store.Errorf(store.CodeNotFound, "token revoked")
+	}
 	if err != nil {
-		return rec, err
+		if ok {
+			c.mu.Lock()
+			delete(c.m, k)
+			c.mu.Unlock()
+		}
+		return store.TokenRecord{}, err
 	}
 	c.mu.Lock()
 	if len(c.m) > 10000 {
 		c.m = map[string]authEntry{}
 	}
-	c.m[k] = authEntry{rec: rec, at: time.Now()}
+	c.m[k] = authEntry{rec: rec, at: at}
 	c.mu.Unlock()
 	return rec, nil
 }
