@@ -40,6 +40,7 @@ type colStats struct {
 	float, fracDigits, fracVals, absOver90  int
 	fracNonZero                             int // decimals with a non-zero fraction
 	inLat, inLon                            int
+	big                                     int // numbers of 10,000 and more in magnitude (projected metres)
 	epochS, epochMs, dateTime, zoned, clock int
 	dateOnly                                int
 	idLike                                  int
@@ -85,6 +86,9 @@ func (s *colStats) add(v []byte) {
 		}
 		if f >= -90 && f <= 90 {
 			s.inLat++
+		}
+		if f >= projectedMin || f <= -projectedMin {
+			s.big++
 		}
 		if f >= -180 && f <= 180 {
 			s.inLon++
@@ -322,9 +326,11 @@ func validFor(s *colStats, h detect.Hint) int {
 //
 // Headers decide first: a column named like a latitude or longitude (exact
 // names such as lat or 纬度, or the word as a token: pickup_lat, center_lon,
-// lat_gcj02, y/x) is a coordinate column; token and weak names need
+// lat_gcj02, wd/jd) is a coordinate column; token and weak names need
 // coordinate-like values, exact names a majority of numbers, and a column
-// empty throughout the sample keeps its header's word. Latitudes pair with
+// empty throughout the sample keeps its header's word. Columns named x and
+// y are a pair only when their values look like degrees in mainland China
+// (planarPair); else they are reported as planar or projected positions. Latitudes pair with
 // the longitude of the same stem (pickup_lat with pickup_lon), then with
 // the nearest unpaired one. When a pair's latitude column holds values
 // beyond ±90 and its longitude column does not, the header is swapped: that
@@ -346,10 +352,19 @@ func (sc *schema) decideCoordinates(header []string, hints []detect.Hint, st []c
 		weak bool // y, x, wd, jd: coordinates only as a pair
 	}
 	var lats, lons []cand
+	var xs, ys []int // columns named x and y: degrees only if their values say so
 	for i := 0; i < n && i < len(header); i++ {
 		h, stem, exact := detect.CoordHeader(header[i])
 		weak := detect.WeakCoordName(header[i])
 		if h == detect.HintNone || (hints[i] != h && !(weak && hints[i] == detect.HintNone)) {
+			continue
+		}
+		if weak && planarName(header[i]) {
+			if h == detect.HintLon {
+				xs = append(xs, i)
+			} else {
+				ys = append(ys, i)
+			}
 			continue
 		}
 		s := &st[i]
@@ -371,6 +386,15 @@ func (sc *schema) decideCoordinates(header []string, hints []detect.Hint, st []c
 			lats = append(lats, c)
 		} else {
 			lons = append(lons, c)
+		}
+	}
+	// The k-th x column goes with the k-th y column, and with nothing else
+	// (a stem of their own).
+	for k := 0; k < len(xs) && k < len(ys); k++ {
+		if lat, lon, why, ok := sc.planarPair(header, st, sample, mainland, xs[k], ys[k]); ok {
+			stem := fmt.Sprintf("\x00xy%d", k)
+			lats = append(lats, cand{col: lat, stem: stem, why: why, weak: true})
+			lons = append(lons, cand{col: lon, stem: stem, why: why, weak: true})
 		}
 	}
 	// Pair latitudes and longitudes: same stem first, then nearest.
@@ -461,13 +485,107 @@ func (sc *schema) decideCoordinates(header []string, hints []detect.Hint, st []c
 	if len(header) == 0 {
 		sc.valuePairs(st, sample, mainland, coordish)
 	}
-	sc.possibleCoordinates(header, st, sample, mainland)
+	// Paired columns x and y were reported by planarPair if at all; a lone
+	// x or y is looked at with the other numbers.
+	xy := map[int]bool{}
+	for k := 0; k < len(xs) && k < len(ys); k++ {
+		xy[xs[k]], xy[ys[k]] = true, true
+	}
+	sc.possibleCoordinates(header, st, sample, mainland, xy)
 	if len(sc.pairs) > 1 {
 		for k, p := range sc.pairs {
 			sc.why[p.lat] += fmt.Sprintf("; pair %d (with column %d)", k+1, p.lon+1)
 			sc.why[p.lon] += fmt.Sprintf("; pair %d (with column %d)", k+1, p.lat+1)
 		}
 	}
+}
+
+// planarName: the header is x or y (any case), names as often given to
+// pixel positions, bounding boxes or sensor-frame offsets in metres as to
+// longitudes and latitudes.
+func planarName(h string) bool {
+	n := detect.NormalizeHeader(h)
+	return n == "x" || n == "y"
+}
+
+// Thresholds for reading columns named x and y as degrees.
+const (
+	// degreeShare of a column's sampled numbers must carry a non-zero
+	// fraction (pixels are whole numbers, and so is 123.000000).
+	degreeShare = 0.9
+	// degreeDecimals is the least average number of fraction digits: GPS
+	// positions have 5 or 6, coarse exports 2 (about 1 km); pixel boxes
+	// have none or 1 (123.5), and the place test stops the rest.
+	degreeDecimals = 2
+	// projectedMin: x and y of this magnitude and more (90% of them) are
+	// metres in a projected system (UTM, CGCS2000 Gauss-Krüger, Web
+	// Mercator), far beyond degrees and beyond most images.
+	projectedMin = 10000
+)
+
+// planarPair decides whether columns named x and y hold longitudes and
+// latitudes (degrees), and if so which is which. Both must be numbers (90%
+// of the sampled values); then:
+//
+//   - degrees: in each column at least 90% of the numbers have a non-zero
+//     fraction, with 2 or more fraction digits on average, and 90% are
+//     within ±180; and read as (y, x), or else as (x, y), at least half of
+//     up to 500 sampled rows fall in mainland China. Read as coordinates
+//     (the other order is reported as a swapped header).
+//   - projected: 90% of the numbers in each column are 10,000 or more in
+//     magnitude: reported as positions in a projected system the scan
+//     does not convert.
+//   - otherwise reported as planar positions (pixels, metres), or, when
+//     only the place fails (degree-like values outside mainland China), as
+//     possible coordinates not used.
+//
+// Columns that are not numbers, or empty in the sample, are neither read
+// nor reported here (values turning up late are reported by textColumns).
+func (sc *schema) planarPair(header []string, st []colStats, sample [][][]byte, mainland func(lat, lon float64) bool, x, y int) (lat, lon int, why string, ok bool) {
+	sx, sy := &st[x], &st[y]
+	numbers := func(s *colStats) bool { return s.nonEmpty > 0 && share(s.float, s.nonEmpty) >= 0.9 }
+	if !numbers(sx) || !numbers(sy) {
+		return 0, 0, "", false
+	}
+	names := colName(header, x) + "," + colName(header, y)
+	if share(sx.big, sx.float) >= 0.9 && share(sy.big, sy.float) >= 0.9 {
+		sc.notes = append(sc.notes, fmt.Sprintf("columns %s may hold positions in a projected coordinate system (%d of %d and %d of %d sampled values are 10,000 or more, as metres in UTM or CGCS2000 Gauss-Krüger are), which the scan does not convert: not counted as positions; convert them to longitude and latitude to place them",
+			names, sx.big, sx.float, sy.big, sy.float))
+		return 0, 0, "", false
+	}
+	planar := func(reason string) {
+		sc.notes = append(sc.notes, fmt.Sprintf("columns %s look like planar positions (pixels or metres), not used as coordinates: %s; name them lat and lon if they are degrees", names, reason))
+	}
+	for _, c := range []struct {
+		name string
+		s    *colStats
+	}{{colName(header, x), sx}, {colName(header, y), sy}} {
+		s := c.s
+		if out := s.float - s.inLon; share(out, s.float) > 0.1 {
+			planar(fmt.Sprintf("%d of %d sampled values in %s are beyond ±180", out, s.float, c.name))
+			return 0, 0, "", false
+		}
+		if share(s.fracNonZero, s.float) < degreeShare {
+			planar(fmt.Sprintf("only %d of %d sampled values in %s have a fraction (whole numbers)", s.fracNonZero, s.float, c.name))
+			return 0, 0, "", false
+		}
+		if float64(s.fracDigits) < degreeDecimals*float64(s.fracVals) {
+			planar(fmt.Sprintf("values in %s have %.2f decimals on average, fewer than %d", c.name, float64(s.fracDigits)/float64(s.fracVals), degreeDecimals))
+			return 0, 0, "", false
+		}
+	}
+	yx, xy, tested := orderInChina(sample, y, x, mainland)
+	switch {
+	case yx >= xy && 2*yx >= tested && yx > 0:
+		return y, x, fmt.Sprintf("header x/y and degree-like values; %d of %d sampled rows in mainland China", yx, tested), true
+	case xy > yx && 2*xy >= tested:
+		sc.notes = append(sc.notes, fmt.Sprintf("header %s holds latitudes in %s and longitudes in %s (read as x,y they fall outside mainland China, the other way round %d of %d sampled rows fall in it); coordinates read that way",
+			names, colName(header, x), colName(header, y), xy, tested))
+		return x, y, fmt.Sprintf("header x/y swapped and degree-like values; %d of %d sampled rows in mainland China", xy, tested), true
+	}
+	sc.notes = append(sc.notes, fmt.Sprintf("possible coordinates in columns %s not used: degree-like values (%d or more decimals within ±180), but in neither order do most sampled rows fall in mainland China (%d and %d of %d), so they may as well be planar positions (metres); name them lat and lon to read them as positions",
+		names, degreeDecimals, yx, xy, tested))
+	return 0, 0, "", false
 }
 
 func abs(x int) int {
@@ -559,11 +677,11 @@ var measureWords = map[string]bool{
 
 // possibleCoordinates reports unused numeric columns that look like a
 // coordinate pair, so that a position is never missed silently.
-func (sc *schema) possibleCoordinates(header []string, st []colStats, sample [][][]byte, mainland func(lat, lon float64) bool) {
+func (sc *schema) possibleCoordinates(header []string, st []colStats, sample [][][]byte, mainland func(lat, lon float64) bool, skip map[int]bool) {
 	n := len(st)
 	looks := func(i int) bool {
 		s := &st[i]
-		if sc.kinds[i] != kNumber || sc.slot[i] >= 0 || s.nonEmpty == 0 || share(s.float, s.nonEmpty) < 0.9 ||
+		if skip[i] || sc.kinds[i] != kNumber || sc.slot[i] >= 0 || s.nonEmpty == 0 || share(s.float, s.nonEmpty) < 0.9 ||
 			share(s.fracNonZero, s.nonEmpty) < 0.5 || share(s.inLon, s.float) < 0.9 || len(s.distinct) < 2 {
 			return false
 		}

@@ -299,6 +299,11 @@ func FuzzScanFile(f *testing.F) {
 		`{"vin":"LRW3E7EB6RC101571","location":[116.5,39.8]}` + "\n",
 		`{"type":"FeatureCollection","features":[{"geometry":{"type":"Point","coordinates":[116.4,39.9]}}]}`,
 		"Geolife trajectory\nWGS 84\nx\nx\nx\nx\n39.9,116.4,0,1,2,2008-10-23,02:53:04\n",
+		// Columns named x and y: pixels, degrees, swapped degrees, projected metres.
+		"file,x,y,w,h\na.jpg,154,383,40,12\nb.jpg,12,80,40,12\n",
+		"id,X,Y\n1,116.397128,39.908722\n2,116.397301,39.908911\n",
+		"id,x,y\n1,39.908722,116.397128\n2,39.9,116.4\n",
+		"id,x,y\n1,448123.25,4419876.5\n2,448130.0,4419880.75\n",
 	} {
 		f.Add([]byte(s))
 	}
