@@ -122,6 +122,13 @@ func (d *dec) untypedFact(n ast.Node, path string) (any, bool) {
 	if !d.plain(n, path) {
 		return nil, false
 	}
+	switch n.(type) {
+	case *ast.IntegerNode, *ast.FloatNode: // text such as 09 stays text here: the type is not known
+		if msg := notDecimal(n); msg != "" {
+			d.errs.at(d.pos(n), path, "%s", msg)
+			return nil, false
+		}
+	}
 	switch x := n.(type) {
 	case *ast.IntegerNode:
 		if v, ok := x.Value.(int64); ok {

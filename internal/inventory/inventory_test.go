@@ -81,6 +81,16 @@ testdata/glob.bad.yaml:3:82: assets[0].sources[1]: must not be empty`},
 	{"list-repeats", `testdata/list-repeats.bad.yaml:4:57: transfers[0].assets[1]: "a" listed twice`},
 	{"merge-key", `testdata/merge-key.bad.yaml:3:5: processors[0]: merge keys (<<) are not supported: write the fields out`},
 	{"multi-document", `testdata/multi-document.bad.yaml:2:1: more than one YAML document in a file: put each in its own file`},
+	{"number-not-decimal", `testdata/number-not-decimal.bad.yaml:7:26: assets[0].facts.vehicles_in_china: 0x186A0 is hexadecimal: write the number in decimal (100000)
+testdata/number-not-decimal.bad.yaml:8:20: assets[0].facts.individuals: 0o777 is octal: write the number in decimal (511)
+testdata/number-not-decimal.bad.yaml:9:30: assets[0].facts.sensitive_individuals: 010 has a leading zero, which YAML 1.1 reads as octal (8): write the number in decimal without leading zeros
+testdata/number-not-decimal.bad.yaml:10:31: assets[0].facts.complete_intersections: 1_000 groups digits with "_", which YAML 1.2 readers take as text: write the number in decimal without separators (1000)
+testdata/number-not-decimal.bad.yaml:11:23: assets[0].facts.time_span_days: +30.5 has a "+" sign: write the number in decimal without a sign (30.5)
+testdata/number-not-decimal.bad.yaml:13:93: transfers[0].individuals: 1_000_000 groups digits with "_", which YAML 1.2 readers take as text: write the number in decimal without separators (1000000)
+testdata/number-not-decimal.bad.yaml:13:127: transfers[0].sensitive_individuals: 0b1 is binary: write the number in decimal (1)
+testdata/number-not-decimal.bad.yaml:14:94: transfers[1].individuals: +5000 has a "+" sign: write the number in decimal without a sign (5000)
+testdata/number-not-decimal.bad.yaml:14:124: transfers[1].sensitive_individuals: 09 has a leading zero: write the number in decimal without leading zeros
+testdata/number-not-decimal.bad.yaml:16:99: approvals[0].scope.max_individuals: 0500000 has a leading zero, which YAML 1.1 reads as octal (163840): write the number in decimal without leading zeros`},
 	{"required-approval", `testdata/required-approval.bad.yaml:3:5: approvals[0].kind: required
 testdata/required-approval.bad.yaml:5:5: approvals[1].issued: required
 testdata/required-approval.bad.yaml:8:5: approvals[2].effective: required`},

@@ -25,12 +25,15 @@ func TestParse_ScalarBoundaries(t *testing.T) {
 		{"individuals", "0", true, func(tr *model.Transfer) bool { return *tr.Individuals == 0 }},
 		{"individuals", "-1", false, nil},
 		{"individuals", "1", true, func(tr *model.Transfer) bool { return *tr.Individuals == 1 }},
-		{"individuals", "1_000_000", true, func(tr *model.Transfer) bool { return *tr.Individuals == 1000000 }},
+		{"individuals", "1000000", true, func(tr *model.Transfer) bool { return *tr.Individuals == 1000000 }},
+		{"individuals", "1_000_000", false, nil}, // only plain decimal: see TestParse_NumbersMustBeDecimal
 		{"individuals", "9223372036854775807", true, func(tr *model.Transfer) bool { return *tr.Individuals == 1<<63-1 }},
 		{"individuals", "9223372036854775808", false, nil},
 		{"individuals", "18446744073709551616", false, nil},
 		{"individuals", "0.0", false, nil},
-		{"individuals", "0x10", true, func(tr *model.Transfer) bool { return *tr.Individuals == 16 }},
+		{"individuals", "0x10", false, nil},
+		{"individuals", "'0x10'", false, nil},
+		{"individuals", "-0", false, nil},
 		{"date", "2024-02-29", true, func(tr *model.Transfer) bool { return tr.Date == model.NewDate(2024, 2, 29) }},
 		{"date", "2025-02-28", true, func(tr *model.Transfer) bool { return tr.Date == model.NewDate(2025, 2, 28) }},
 		{"date", "2025-02-29", false, nil},
@@ -82,6 +85,16 @@ func TestParse_FactBoundaries(t *testing.T) {
 		{"time_span_days", "30.000001", 30.000001},
 		{"time_span_days", "-0.5", nil},
 		{"time_span_days", ".nan", nil},
+		{"time_span_days", "-0.0", nil},
+		{"time_span_days", ".5", 0.5},
+		{"time_span_days", "1.5e3", 1500.0},
+		{"time_span_days", "0x1F", nil},
+		{"time_span_days", "3_0.5", nil},
+		{"vehicles_in_china", "0x186A0", nil},
+		{"vehicles_in_china", "0o777", nil},
+		{"vehicles_in_china", "0777", nil},
+		{"vehicles_in_china", "1_000", nil},
+		{"vehicles_in_china", "+5", nil},
 		{"region_level", "prefecture", "prefecture"},
 		{"region_level", "Prefecture", nil},
 		{"region_level", "[prefecture]", nil},
@@ -117,5 +130,80 @@ func TestParse_FactBoundaries(t *testing.T) {
 		if got != tc.want {
 			t.Errorf("%s: %s: got %#v, want %#v", tc.fact, tc.value, got, tc.want)
 		}
+	}
+}
+
+// Every count and number of the inventory is plain decimal: the parser reads
+// 0x186A0, 0o777, 0b101, 010 (as octal 8), 1_000 and +5 as integers (YAML
+// 1.1), and a figure written so is refused with the decimal to write.
+func TestParse_NumbersMustBeDecimal(t *testing.T) {
+	msg := map[string]string{
+		"0x186A0":   `0x186A0 is hexadecimal: write the number in decimal (100000)`,
+		"0o777":     `0o777 is octal: write the number in decimal (511)`,
+		"0b101":     `0b101 is binary: write the number in decimal (5)`,
+		"0x_1_0":    `0x_1_0 is hexadecimal: write the number in decimal (16)`,
+		"010":       `010 has a leading zero, which YAML 1.1 reads as octal (8): write the number in decimal without leading zeros`,
+		"0777":      `0777 has a leading zero, which YAML 1.1 reads as octal (511): write the number in decimal without leading zeros`,
+		"00":        `00 has a leading zero, which YAML 1.1 reads as octal (0): write the number in decimal without leading zeros`,
+		"09":        `09 has a leading zero: write the number in decimal without leading zeros`,
+		"1_000":     `1_000 groups digits with "_", which YAML 1.2 readers take as text: write the number in decimal without separators (1000)`,
+		"1_000_000": `1_000_000 groups digits with "_", which YAML 1.2 readers take as text: write the number in decimal without separators (1000000)`,
+		"1_":        `1_ groups digits with "_", which YAML 1.2 readers take as text: write the number in decimal without separators (1)`,
+		"0_9":       `0_9 groups digits with "_", which YAML 1.2 readers take as text: write the number in decimal without separators`,
+		"+5":        `+5 has a "+" sign: write the number in decimal without a sign (5)`,
+		"+0":        `+0 has a "+" sign: write the number in decimal without a sign (0)`,
+	}
+	floats := map[string]string{
+		"1_000.5": `1_000.5 groups digits with "_", which YAML 1.2 readers take as text: write the number in decimal without separators (1000.5)`,
+		"+0.5":    `+0.5 has a "+" sign: write the number in decimal without a sign (0.5)`,
+		"01.5":    `01.5 has a leading zero: write the number in decimal without leading zeros`,
+	}
+	check := func(t *testing.T, body, path, value, want string) {
+		t.Helper()
+		_, err := Parse("n.yaml", []byte(body), testOpts)
+		if err == nil {
+			t.Fatalf("%s: %s accepted", path, value)
+		}
+		if got := err.Error(); !strings.HasSuffix(got, ": "+path+": "+want) || !strings.HasPrefix(got, "n.yaml:") || strings.Count(got, "\n") != 0 {
+			t.Errorf("%s: %s:\n got: %s\nwant: n.yaml:L:C: %s: %s", path, value, got, path, want)
+		}
+	}
+	for value, want := range msg {
+		// A count field of each kind of record, and an int and a number fact.
+		check(t, transferWith("individuals", value), "transfers[0].individuals", value, want)
+		check(t, transferWith("sensitive_individuals", value), "transfers[0].sensitive_individuals", value, want)
+		check(t, "processors: [{id: p}]\napprovals:\n  - {id: s, kind: security_assessment, processor: p, issued: 2026-01-01, scope: {max_individuals: "+value+"}}\n",
+			"approvals[0].scope.max_individuals", value, want)
+		for _, fact := range []string{"vehicles_in_china", "individuals", "complete_intersections", "time_span_days"} {
+			check(t, "processors: [{id: p}]\nassets:\n  - id: a\n    processor: p\n    item: rd.testing.road_test\n    facts:\n      "+fact+": "+value+"\n",
+				"assets[0].facts."+fact, value, want)
+		}
+	}
+	for value, want := range floats {
+		check(t, "processors: [{id: p}]\nassets:\n  - id: a\n    processor: p\n    item: rd.testing.road_test\n    facts:\n      time_span_days: "+value+"\n",
+			"assets[0].facts.time_span_days", value, want)
+	}
+	// Without a fact catalog, a number is still refused; text that only
+	// looks like one stays text, since the fact's type is not known.
+	for value, want := range msg {
+		body := "processors: [{id: p}]\nassets:\n  - id: a\n    processor: p\n    item: rd.testing.road_test\n    facts:\n      anything: " + value + "\n"
+		_, err := Parse("n.yaml", []byte(body), Options{})
+		if value == "09" || value == "0_9" {
+			if err != nil {
+				t.Errorf("untyped %s: %v", value, err)
+			}
+			continue
+		}
+		if err == nil || !strings.HasSuffix(err.Error(), ": assets[0].facts.anything: "+want) {
+			t.Errorf("untyped %s: got %v, want %s", value, err, want)
+		}
+	}
+	// Ids written as numbers keep their text: 0x10 is the id "0x10".
+	inv, err := Parse("n.yaml", []byte("processors: [{id: 0x10}, {id: 007}, {id: 1_000}]\n"), testOpts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := inv.Processors[0].ID + " " + inv.Processors[1].ID + " " + inv.Processors[2].ID; got != "0x10 007 1_000" {
+		t.Errorf("ids %q", got)
 	}
 }
