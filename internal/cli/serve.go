@@ -354,24 +354,30 @@ func bootstrapAdmin(ctx context.Context, env *Env, st store.Store) error {
 	}
 	hash := store.TokenHash(tok)
 	now := env.Now()
-	created, known := false, false
+	created, known, revoked := false, false, false
 	err := st.Update(ctx, func(tx store.Tx) error {
-		created, known = false, false
+		created, known, revoked = false, false, false
+		// TokenCount counts revoked tokens too: a database whose tokens were
+		// all revoked gets no new first admin (see store.AuthReader).
 		n, err := tx.TokenCount(ctx)
 		if err != nil {
 			return err
 		}
 		if n > 0 {
 			if !generated {
-				_, err := tx.Token(ctx, hash)
+				rec, err := tx.Token(ctx, hash)
 				known = err == nil
+				revoked = known && !rec.Live()
 			}
 			return nil
 		}
 		if err := tx.CreateToken(ctx, store.TokenRecord{Hash: hash, Role: store.RoleAdmin, Name: "bootstrap", Created: now}); err != nil {
 			return err
 		}
-		if _, err := tx.AppendAudit(ctx, audit.Entry{Time: now, Kind: "token.create", Actor: "system", Body: []byte(`{"role":"admin","name":"bootstrap"}`)}); err != nil {
+		// Named by its hash prefix like every token.create, so that a later
+		// token.revoke of it can be matched with its creation.
+		body := []byte(`{"name":"bootstrap","role":"admin","token_sha256_prefix":"` + store.TokenPrefix(hash) + `"}`)
+		if _, err := tx.AppendAudit(ctx, audit.Entry{Time: now, Kind: "token.create", Actor: "system", Body: body}); err != nil {
 			return err
 		}
 		created = true
@@ -385,6 +391,8 @@ func bootstrapAdmin(ctx context.Context, env *Env, st store.Store) error {
 		fmt.Fprintf(env.Stderr, "xborder: created the first admin token (shown once, keep it safe):\n%s\n", tok)
 	case created:
 		fmt.Fprintln(env.Stderr, "xborder: created the first admin token from XBORDER_ADMIN_TOKEN")
+	case revoked:
+		fmt.Fprintln(env.Stderr, "xborder: XBORDER_ADMIN_TOKEN was revoked: it is refused like an unknown token, and no new admin token was made (the database has tokens); make one with xborder token create --role admin")
 	case !generated && !known:
 		fmt.Fprintln(env.Stderr, "xborder: the database already has tokens; XBORDER_ADMIN_TOKEN is not one of them and was not added")
 	}
