@@ -46,6 +46,15 @@ func runeWidth(r rune) int {
 // is preferably broken (ids and dotted item names break at their parts).
 const breakAfter = "_-./,:;"
 
+// Glue joins words that should wrap together ("[new in 2026]"); it prints
+// as a space.
+const Glue = string(glue)
+
+// WrapLines is wrapLines for other packages' plain-text layouts (xborder
+// rules list): a first line of at most first display columns, further lines
+// of at most rest, words broken only when wider than a line, nothing dropped.
+func WrapLines(s string, first, rest int) []string { return wrapLines(s, first, rest) }
+
 // wrapText word-wraps s into lines of at most w display columns.
 func wrapText(s string, w int) []string { return wrapLines(s, w, w) }
 
@@ -113,7 +122,9 @@ func wrapLines(s string, first, rest int) []string {
 			}
 		}
 	}
-	for _, word := range strings.Fields(s) {
+	// Words are split at spaces other than the glue (strings.Fields would
+	// split at U+00A0 too, undoing every glued group).
+	for _, word := range strings.FieldsFunc(s, func(r rune) bool { return r != glue && unicode.IsSpace(r) }) {
 		place(word)
 	}
 	if n > 0 || len(lines) == 0 {

@@ -40,6 +40,8 @@ func TestWrapText(t *testing.T) {
 		{"a_criterion\u00a0(inferred), other", 24, []string{"a_criterion (inferred),", "other"}},
 		// ...and part at the glue, never dropping the marker, when they do not.
 		{"vehicles_100k_testing\u00a0(inferred)", 24, []string{"vehicles_100k_testing", "(inferred)"}},
+		// A glued group that fits a line moves to the next line whole.
+		{"x vehicles_100k_testing\u00a0(inferred)", 32, []string{"x", "vehicles_100k_testing (inferred)"}},
 		// Chinese text has no spaces: it breaks between characters, by columns.
 		{"华东智行汽车科技有限公司", 16, []string{"华东智行汽车科技", "有限公司"}},
 		{"华东智行汽车科技有限公司", 15, []string{"华东智行汽车科", "技有限公司"}},
