@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/xborder/xborder/internal/model"
+	"github.com/xborder/xborder/internal/report"
 	"github.com/xborder/xborder/internal/rulepack"
 	"github.com/xborder/xborder/internal/xerr"
 )
@@ -158,11 +159,27 @@ func packLine(p *rulepack.Loaded) string {
 	return s
 }
 
+// rulesList prints the packs and items laid out for a terminal of
+// report.Width columns (Chinese characters count two): pack lines and
+// scenario names wrap with an indent; each item is an id column and a text
+// column in which the name and the criteria wrap. An id wider than its column
+// takes a line of its own above the text.
 func rulesList(w io.Writer, set *rulepack.Set) error {
 	var b strings.Builder
+	wrapped := func(head, s, indent string) {
+		for i, l := range report.WrapLines(s, report.Width-report.DisplayWidth(head), report.Width-report.DisplayWidth(indent)) {
+			if i == 0 {
+				b.WriteString(head)
+			} else {
+				b.WriteString(indent)
+			}
+			b.WriteString(l)
+			b.WriteByte('\n')
+		}
+	}
 	b.WriteString("PACKS\n")
 	for _, p := range set.Packs {
-		fmt.Fprintf(&b, "  %s\n", packLine(p))
+		wrapped("  ", packLine(p), "    ")
 		if p.Coverage != nil {
 			held := 0
 			for _, id := range set.ItemOrder {
@@ -170,23 +187,34 @@ func rulesList(w io.Writer, set *rulepack.Set) error {
 					held++
 				}
 			}
-			fmt.Fprintf(&b, "    holds %d of the official %d data items", held, p.Coverage.OfficialItems)
+			line := fmt.Sprintf("holds %d of the official %d data items", held, p.Coverage.OfficialItems)
 			if p.Coverage.OfficialCategories > 0 {
-				fmt.Fprintf(&b, " (%d categories)", p.Coverage.OfficialCategories)
+				line += fmt.Sprintf(" (%d categories)", p.Coverage.OfficialCategories)
 			}
-			b.WriteString("\n")
+			wrapped("    ", line, "      ")
 		}
 	}
-	b.WriteString("\nITEMS (provenance: commentary | secondary | inferred; * = a criterion is inferred)\n")
+	b.WriteString("\n")
+	wrapped("", "ITEMS (provenance: commentary | secondary | inferred; * = a criterion is inferred)", "  ")
 	byScen := map[string][]string{}
 	for _, id := range set.ItemOrder {
 		byScen[set.Items[id].Scenario] = append(byScen[set.Items[id].Scenario], id)
 	}
+	// The id column is as wide as the widest id, within [idMin, idMax], so
+	// the text column keeps at least Width-2-idMax-1 columns.
+	const idMin, idMax = 20, 40
+	idW := idMin
+	for _, id := range set.ItemOrder {
+		idW = max(idW, min(report.DisplayWidth(id), idMax))
+	}
+	textW := report.Width - 2 - idW - 1
+	pad := strings.Repeat(" ", 2+idW+1)
 	for _, sc := range set.Scenarios {
 		if len(byScen[sc.ID]) == 0 {
 			continue
 		}
-		fmt.Fprintf(&b, "\n%s\n", sc.Name)
+		b.WriteString("\n")
+		wrapped("", sc.Name, "  ")
 		for _, id := range byScen[sc.ID] {
 			it := set.Items[id]
 			var cs []string
@@ -204,12 +232,36 @@ func rulesList(w io.Writer, set *rulepack.Set) error {
 			case it.NoCriteria:
 				crit = "(never important data)"
 			}
-			flag := ""
+			name := it.Name
 			if it.NewIn != "" {
-				flag = " [new in " + it.NewIn + "]"
+				name += " " + strings.ReplaceAll("[new in "+it.NewIn+"]", " ", report.Glue)
 			}
-			fmt.Fprintf(&b, "  %-38s %s%s\n", id, it.Name, flag)
-			fmt.Fprintf(&b, "  %-38s criteria: %s\n", "", crit)
+			first := pad // where the name starts: beside the id, or below a long one
+			if dw := report.DisplayWidth(id); dw > idW {
+				wrapped("  ", id, "  ")
+			} else {
+				first = "  " + id + strings.Repeat(" ", idW-dw+1)
+			}
+			for i, l := range report.WrapLines(name, textW, textW) {
+				if i == 0 {
+					b.WriteString(first)
+				} else {
+					b.WriteString(pad)
+				}
+				b.WriteString(l)
+				b.WriteByte('\n')
+			}
+			// Criteria continue under the first criterion.
+			const label = "criteria: "
+			for i, l := range report.WrapLines(crit, textW-len(label), textW-len(label)) {
+				if i == 0 {
+					b.WriteString(pad + label)
+				} else {
+					b.WriteString(pad + strings.Repeat(" ", len(label)))
+				}
+				b.WriteString(l)
+				b.WriteByte('\n')
+			}
 		}
 	}
 	_, err := io.WriteString(w, b.String())

@@ -4,9 +4,11 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/xborder/xborder/internal/report"
 	"github.com/xborder/xborder/internal/rulepack"
 )
 
@@ -114,5 +116,102 @@ func TestRulesDiffEditionAgainstPatch(t *testing.T) {
 	}
 	if len(d.Changes) != 1 || d.Changes[0].ID != "sa_individuals" || d.Changes[0].Detail != ">= 1000000 -> >= 500000; provenance secondary -> inferred" {
 		t.Fatalf("changes %+v, want only sa_individuals", d.Changes)
+	}
+}
+
+// rules list reads well in a 100-column terminal with every bundled pack
+// (and the example patch, and a patch with Chinese names and a long id): no
+// line wider than report.Width display columns (a Chinese character takes
+// two), and nothing cut (every item and criterion id is printed whole).
+func TestRulesList_FitsIn100Columns(t *testing.T) {
+	cjk := filepath.Join(t.TempDir(), "cjk.yaml")
+	if err := os.WriteFile(cjk, []byte(`pack: cjk-layout
+version: "1"
+extends: [guidelines-2026]
+items:
+  - id: rd.testing.cjk_layout_example_with_a_rather_long_identifier
+    scenario: rd
+    subscenario: rd.testing
+    name: 道路测试数据（含高精度定位轨迹、车辆传感器原始数据以及标注后的场景片段，覆盖全国多个省份的长期道路测试）
+    provenance: inferred
+    criteria: [infers_sensitive_geo, vehicles_100k_testing]
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	specs := [][]string{nil} // the defaults
+	for _, id := range rulepack.Embedded() {
+		if !slices.Contains(rulepack.Defaults, id) {
+			specs = append(specs, []string{id})
+		}
+	}
+	examples, _ := filepath.Glob(filepath.Join(repoRoot(), "examples", "packs", "*.yaml"))
+	if len(examples) == 0 || len(specs) < 3 {
+		t.Fatalf("packs to list: %v and examples %v", specs, examples)
+	}
+	for _, e := range examples {
+		specs = append(specs, []string{e})
+	}
+	specs = append(specs, []string{cjk})
+	for _, spec := range specs {
+		args := []string{"rules", "list"}
+		for _, s := range spec {
+			args = append(args, "--pack", s)
+		}
+		code, out, stderr := run(t, args...)
+		if code != 0 {
+			t.Errorf("%v: exit %d: %s", args, code, stderr)
+			continue
+		}
+		for i, line := range strings.Split(out, "\n") {
+			if n := report.DisplayWidth(line); n > report.Width {
+				t.Errorf("%v: line %d is %d columns, over %d: %q", spec, i+1, n, report.Width, line)
+			}
+		}
+		if strings.Contains(out, "…") {
+			t.Errorf("%v: a cell is cut (…)", spec)
+		}
+		set, err := rulepack.LoadWithDefaults(spec, rulepack.Limits{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		words := map[string]bool{}
+		for _, w := range strings.FieldsFunc(out, func(r rune) bool { return r == ' ' || r == '\n' || r == ',' }) {
+			words[strings.TrimSuffix(w, "*")] = true
+		}
+		for _, id := range set.ItemOrder {
+			if !words[id] {
+				t.Errorf("%v: item %s not printed whole", spec, id)
+			}
+			for _, c := range set.Items[id].Criteria {
+				if !words[c.ID] {
+					t.Errorf("%v: criterion %s of %s not printed whole", spec, c.ID, id)
+				}
+			}
+		}
+		for _, p := range set.Packs {
+			if !strings.Contains(strings.Join(strings.Fields(out), " "), p.Title) {
+				t.Errorf("%v: title of pack %s not printed in full", spec, p.ID)
+			}
+		}
+	}
+	// The Chinese name wraps by display columns: its lines fill the text
+	// column (a count of bytes or runes would leave them short or too long).
+	_, out, _ := run(t, "rules", "list", "--pack", cjk)
+	var cjkLines []string
+	for _, line := range strings.Split(out, "\n") {
+		if strings.ContainsRune(line, '测') || strings.ContainsRune(line, '省') {
+			cjkLines = append(cjkLines, line)
+		}
+	}
+	if len(cjkLines) != 2 || report.DisplayWidth(cjkLines[0]) < report.Width-2 {
+		t.Errorf("Chinese name in %d lines, first %d columns: %q", len(cjkLines), report.DisplayWidth(cjkLines[0]), cjkLines)
+	}
+	name := strings.TrimSpace(cjkLines[0]) + strings.TrimSpace(cjkLines[1])
+	if name != "道路测试数据（含高精度定位轨迹、车辆传感器原始数据以及标注后的场景片段，覆盖全国多个省份的长期道路测试）" {
+		t.Errorf("Chinese name not kept whole: %q", name)
+	}
+	// The glued "[new in 2026]" marker stays on one line.
+	if !strings.Contains(out, "[new in 2026]") {
+		t.Errorf("[new in 2026] split across lines:\n%s", out)
 	}
 }
