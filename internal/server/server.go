@@ -253,6 +253,17 @@ func (s *Server) wrap(rt Route) http.HandlerFunc {
 		}()
 		if rt.Roles != nil {
 			a, err := s.authenticate(r)
+			var down *authUnavailable
+			if errors.As(err, &down) {
+				// The token could not be looked up: that says nothing about
+				// the token, so the client is told to retry, not that its
+				// token is bad (a 401 would make a pipeline drop its
+				// credentials during a database failover).
+				s.log.Warn("token lookup failed", "err", store.RedactURL(down.err.Error()))
+				sw.Header().Set("Retry-After", "1")
+				writeError(sw, http.StatusServiceUnavailable, gateway.CodeUnavailable, "cannot check the token now: the store is unavailable; retry", nil)
+				return
+			}
 			if err != nil {
 				sw.Header().Set("WWW-Authenticate", `Bearer realm="xborder"`)
 				writeError(sw, http.StatusUnauthorized, "unauthorized", err.Error(), nil)
@@ -288,6 +299,9 @@ func (s *Server) authenticate(r *http.Request) (gateway.Actor, error) {
 		return gateway.Actor{}, errors.New("Authorization must be: Bearer TOKEN")
 	}
 	rec, err := s.auth.lookup(r.Context(), strings.TrimSpace(tok))
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return gateway.Actor{}, &authUnavailable{err}
+	}
 	if err != nil {
 		// Unknown and revoked tokens get the same answer: a client learns
 		// nothing about which tokens ever existed.
@@ -296,6 +310,12 @@ func (s *Server) authenticate(r *http.Request) (gateway.Actor, error) {
 	// The token hash scopes the caller's Idempotency-Keys (gateway.ScopedKey).
 	return gateway.Actor{Name: rec.Name, Role: rec.Role, TokenHash: rec.Hash}, nil
 }
+
+// authUnavailable is a token lookup that failed for another reason than
+// an unknown or revoked token.
+type authUnavailable struct{ err error }
+
+func (e *authUnavailable) Error() string { return "token lookup: " + e.err.Error() }
 
 // authCache keeps token lookups for a while, so that a check does not pay a
 // database read for its token. The one change a token sees is its

@@ -127,3 +127,32 @@ func TestIdempotencyKey_PerToken(t *testing.T) {
 		}
 	}
 }
+
+// A token that cannot be looked up because the store is down is not a bad
+// token: the answer is 503 with Retry-After, never the 401 that would make
+// a pipeline discard its credentials; a wrong token is still a 401 while
+// the store works.
+func TestTokenLookup_StoreDownIs503Not401(t *testing.T) {
+	h := newHarness(t, func(o *server.Options) { o.AuthCacheTTL = time.Nanosecond })
+	if r := h.req("GET", "/v1/whoami", "Bearer "+wrongToken, nil, nil); r.status != http.StatusUnauthorized {
+		t.Fatalf("wrong token with the store up: %d %s, want 401", r.status, r.body)
+	}
+	if err := h.st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for _, tok := range []string{h.tokens["officer"], wrongToken} {
+		r := h.req("GET", "/v1/whoami", "Bearer "+tok, nil, nil)
+		if r.status != http.StatusServiceUnavailable {
+			t.Fatalf("store closed: status %d %s, want 503", r.status, r.body)
+		}
+		if code, _, _ := r.apiErr(t); code != "unavailable" {
+			t.Errorf("code %q, want unavailable", code)
+		}
+		if r.header.Get("Retry-After") == "" || r.header.Get("WWW-Authenticate") != "" {
+			t.Errorf("headers %v: want Retry-After and no WWW-Authenticate", r.header)
+		}
+		if strings.Contains(string(r.body), tok) {
+			t.Errorf("the answer repeats the token: %s", r.body)
+		}
+	}
+}
