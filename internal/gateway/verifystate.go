@@ -90,65 +90,16 @@ func VerifyState(ctx context.Context, tx store.ReadTx) (*StateReport, error) {
 
 	totals := map[totKey]store.YearTotal{}
 	usage := map[string]int64{}
-	entries := map[uint64]checkEntry{} // log index -> entry
 	var lastArchived time.Time
 	var archivedTo uint64 // archiving empties a prefix of the log: entries below this
-	kind := []byte("\nkind transfer.check\n")
-	// Decoding the bodies is most of the work: it runs on every core while
-	// this goroutine reads, and sums in index order afterwards.
-	type decoded struct {
-		idx uint64
-		c   checkEntry
-		err error
-	}
-	type raw struct {
-		idx  uint64
-		data []byte
-	}
-	dec := pipeline(func(in raw) decoded {
-		d, err := audit.Decode(in.data)
-		if err != nil {
-			return decoded{idx: in.idx, err: err}
-		}
-		var c checkEntry
-		if err := json.Unmarshal(d.Body, &c); err != nil {
-			return decoded{idx: d.Index, err: fmt.Errorf("transfer.check body: %w", err)}
-		}
-		return decoded{idx: d.Index, c: c}
-	}, func(r decoded) {
-		if r.err != nil {
-			problem(int64(r.idx), "entry %d: %v", r.idx, r.err)
-			return
-		}
-		entries[r.idx] = r.c
-	})
-	err = tx.Entries(ctx, 0, size, func(e audit.StoredEntry) error {
-		if e.Data == nil {
-			rep.Archived++
-			archivedTo = e.Index + 1
-			if t := time.Unix(0, e.Time); t.After(lastArchived) {
-				lastArchived = t
-			}
-			return nil
-		}
-		if bytes.Contains(e.Data[:min(len(e.Data), 160)], kind) {
-			dec.send(raw{e.Index, bytes.Clone(e.Data)})
-		}
-		return nil
-	})
-	dec.close()
-	if err != nil {
-		return nil, err
-	}
-	rep.CheckEntries = len(entries)
-	for idx, c := range entries {
+	sum := func(idx uint64, c checkEntry) {
 		if c.Decision != store.DecisionAllow {
-			continue
+			return
 		}
 		date, err := model.ParseDate(c.Date)
 		if err != nil {
 			problem(int64(idx), "entry %d: date %q: %v", idx, c.Date, err)
-			continue
+			return
 		}
 		var n int64
 		if c.Individuals != nil {
@@ -176,6 +127,105 @@ func VerifyState(ctx context.Context, tx store.ReadTx) (*StateReport, error) {
 			usage[c.Approval] += n
 		}
 	}
+
+	// The log and the check records are both in log order (a check appends
+	// its entry and records itself in one transaction, in that order), so
+	// they are merged a window of entries at a time: memory stays bounded
+	// by the window, not by the size of the log. A record out of log order
+	// (only an edit makes one) is compared on its own at the end.
+	recs := &recordCursor{tx: tx}
+	var missing []missingRecord // entries without a record, until the stragglers are seen
+	var stragglers []decodedRecord
+	var lastRecorded int64 = -1 // log index of the last record merged
+	for lo := uint64(0); ; lo += stateWindow {
+		hi := min(lo+stateWindow, size)
+		entries, err := checkEntries(ctx, tx, lo, hi, problem, func(e audit.StoredEntry) {
+			rep.Archived++
+			archivedTo = e.Index + 1
+			if t := time.Unix(0, e.Time); t.After(lastArchived) {
+				lastArchived = t
+			}
+		})
+		if err != nil {
+			return nil, err
+		}
+		rep.CheckEntries += len(entries)
+		for idx, c := range entries {
+			sum(idx, c)
+		}
+		found := map[uint64]int64{} // entry -> the record that names it
+		for {
+			r, ok, err := recs.peek(ctx)
+			if err != nil {
+				return nil, err
+			}
+			if !ok || r.row.LogIndex >= hi {
+				break
+			}
+			recs.next()
+			rep.CheckRecords++
+			if int64(r.row.LogIndex) <= lastRecorded {
+				stragglers = append(stragglers, r)
+				continue
+			}
+			lastRecorded = int64(r.row.LogIndex)
+			e, ok := entries[r.row.LogIndex]
+			compareRecord(ps, r, e, ok, archivedTo, size, problem)
+			if ok {
+				found[r.row.LogIndex] = r.row.Seq
+			}
+		}
+		for idx, c := range entries {
+			if _, ok := found[idx]; !ok {
+				missing = append(missing, missingRecord{idx, c.Transfer, c.Decision})
+			}
+		}
+		if hi == size {
+			break
+		}
+	}
+	// What is left points beyond the log.
+	for {
+		r, ok, err := recs.peek(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			break
+		}
+		recs.next()
+		rep.CheckRecords++
+		if int64(r.row.LogIndex) <= lastRecorded {
+			stragglers = append(stragglers, r)
+			continue
+		}
+		lastRecorded = int64(r.row.LogIndex)
+		compareRecord(ps, r, checkEntry{}, false, archivedTo, size, problem)
+	}
+	resolved := map[uint64]bool{}
+	for _, r := range stragglers {
+		problem(int64(r.row.LogIndex), "check record %d (transfer %s) is out of log order: it points at entry %d, not after the entry of the record before it", r.row.Seq, r.doc.ID, r.row.LogIndex)
+		var e checkEntry
+		ok := false
+		if r.row.LogIndex < size {
+			one, err := checkEntries(ctx, tx, r.row.LogIndex, r.row.LogIndex+1, problem, func(audit.StoredEntry) {})
+			if err != nil {
+				return nil, err
+			}
+			e, ok = one[r.row.LogIndex]
+		}
+		compareRecord(ps, r, e, ok, archivedTo, size, problem)
+		if ok {
+			resolved[r.row.LogIndex] = true
+		}
+	}
+	sort.Slice(missing, func(i, j int) bool { return missing[i].idx < missing[j].idx })
+	for _, m := range missing {
+		if !resolved[m.idx] {
+			problem(int64(m.idx), "entry %d (transfer %s, %s) has no check record: the record was deleted", m.idx, m.transfer, m.decision)
+		}
+	}
+
 	// Archived entries are older than the retention period: their years
 	// cannot be recomputed, nor the usage of approvals they relied on.
 	skipYear := 0
@@ -228,64 +278,146 @@ func VerifyState(ctx context.Context, tx store.ReadTx) (*StateReport, error) {
 		}
 	}
 
-	// Every recorded check points at its entry, and every retained entry has
-	// its record: a deleted or edited record changes GET /v1/transfers and
-	// the assessment of the stored transfers, which read its document.
-	type record struct {
-		row store.CheckRow
-		doc transferDoc
-		err error
-	}
-	found := map[uint64]bool{}
-	recs := pipeline(func(row store.CheckRow) record {
-		var d transferDoc
-		err := json.Unmarshal(row.Transfer, &d)
-		return record{row: row, doc: d, err: err}
-	}, func(r record) {
-		rep.CheckRecords++
-		row, d := r.row, r.doc
-		found[row.LogIndex] = true
-		if r.err != nil {
-			problem(int64(row.LogIndex), "check record %d: transfer document: %v", row.Seq, r.err)
-			return
-		}
-		e, ok := entries[row.LogIndex]
-		if !ok {
-			switch {
-			case row.LogIndex >= size:
-				problem(-1, "check record %d (transfer %s) points at entry %d, beyond the log (size %d)", row.Seq, d.ID, row.LogIndex, size)
-			case row.LogIndex >= archivedTo:
-				problem(int64(row.LogIndex), "check record %d (transfer %s) points at entry %d, which is not a transfer.check", row.Seq, d.ID, row.LogIndex)
-			}
-			return
-		}
-		if !sameID(ps, e.Transfer, d.ID) || !sameID(ps, e.Processor, d.Processor) || e.Date != d.Date || e.Decision != row.Decision ||
-			e.Counted != row.Counted || !sameCount(e.Individuals, d.Individuals) || !sameCount(e.SensitiveIndividuals, d.SensitiveIndividuals) {
-			problem(int64(row.LogIndex), "check record %d differs from its entry %d: record %s, entry %s",
-				row.Seq, row.LogIndex, recordSummary(d, row.Decision, row.Counted), recordSummary(transferDoc{ID: e.Transfer, Processor: e.Processor,
-					Date: e.Date, Individuals: e.Individuals, SensitiveIndividuals: e.SensitiveIndividuals}, e.Decision, e.Counted))
-		}
-	})
-	err = tx.EachCheck(ctx, func(row store.CheckRow) error {
-		recs.send(row)
-		return nil
-	})
-	recs.close()
-	if err != nil {
-		return nil, err
-	}
-	var missing []uint64
-	for idx := range entries {
-		if !found[idx] {
-			missing = append(missing, idx)
-		}
-	}
-	sort.Slice(missing, func(i, j int) bool { return missing[i] < missing[j] })
-	for _, idx := range missing {
-		problem(int64(idx), "entry %d (transfer %s, %s) has no check record: the record was deleted", idx, entries[idx].Transfer, entries[idx].Decision)
-	}
 	rep.Elapsed = time.Since(start).Round(time.Millisecond).String()
 	return rep, nil
+}
+
+// stateWindow is how many log entries VerifyState holds decoded at once.
+var stateWindow uint64 = 1 << 16
+
+// recordBatch is how many check records are read per query.
+const recordBatch = 8192
+
+type missingRecord struct {
+	idx                uint64
+	transfer, decision string
+}
+
+// checkEntries decodes the transfer.check entries in [lo, hi), on every
+// core; archived entries (no content) go to archived.
+func checkEntries(ctx context.Context, tx store.ReadTx, lo, hi uint64, problem func(int64, string, ...any), archived func(audit.StoredEntry)) (map[uint64]checkEntry, error) {
+	entries := map[uint64]checkEntry{}
+	if lo >= hi {
+		return entries, nil
+	}
+	kind := []byte("\nkind transfer.check\n")
+	type decoded struct {
+		idx uint64
+		c   checkEntry
+		err error
+	}
+	type raw struct {
+		idx  uint64
+		data []byte
+	}
+	dec := pipeline(func(in raw) decoded {
+		d, err := audit.Decode(in.data)
+		if err != nil {
+			return decoded{idx: in.idx, err: err}
+		}
+		var c checkEntry
+		if err := json.Unmarshal(d.Body, &c); err != nil {
+			return decoded{idx: d.Index, err: fmt.Errorf("transfer.check body: %w", err)}
+		}
+		return decoded{idx: d.Index, c: c}
+	}, func(r decoded) {
+		if r.err != nil {
+			problem(int64(r.idx), "entry %d: %v", r.idx, r.err)
+			return
+		}
+		entries[r.idx] = r.c
+	})
+	err := tx.Entries(ctx, lo, hi, func(e audit.StoredEntry) error {
+		if e.Data == nil {
+			archived(e)
+			return nil
+		}
+		if bytes.Contains(e.Data[:min(len(e.Data), 160)], kind) {
+			dec.send(raw{e.Index, bytes.Clone(e.Data)})
+		}
+		return nil
+	})
+	dec.close()
+	return entries, err
+}
+
+// decodedRecord is a check record with its transfer document decoded.
+type decodedRecord struct {
+	row store.CheckRow
+	doc transferDoc
+	err error
+}
+
+// recordCursor reads the check records in sequence order, a batch at a
+// time, decoding each batch's documents on every core.
+type recordCursor struct {
+	tx    store.ReadTx
+	buf   []decodedRecord
+	pos   int
+	after int64
+	done  bool
+}
+
+func (c *recordCursor) peek(ctx context.Context) (decodedRecord, bool, error) {
+	if c.pos == len(c.buf) && !c.done {
+		var rows []store.CheckRow
+		if err := c.tx.ChecksAfter(ctx, c.after, recordBatch, func(r store.CheckRow) error {
+			rows = append(rows, r)
+			return nil
+		}); err != nil {
+			return decodedRecord{}, false, err
+		}
+		c.done = len(rows) < recordBatch
+		c.buf, c.pos = make([]decodedRecord, len(rows)), 0
+		if len(rows) > 0 {
+			c.after = rows[len(rows)-1].Seq
+		}
+		var wg sync.WaitGroup
+		workers := runtime.GOMAXPROCS(0)
+		for w := range workers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := w; i < len(rows); i += workers {
+					var d transferDoc
+					err := json.Unmarshal(rows[i].Transfer, &d)
+					c.buf[i] = decodedRecord{row: rows[i], doc: d, err: err}
+				}
+			}()
+		}
+		wg.Wait()
+	}
+	if c.pos == len(c.buf) {
+		return decodedRecord{}, false, nil
+	}
+	return c.buf[c.pos], true, nil
+}
+
+func (c *recordCursor) next() { c.pos++ }
+
+// compareRecord checks one record against its entry (ok: the entry is a
+// retained transfer.check).
+func compareRecord(ps *audit.Pseudonymizer, r decodedRecord, e checkEntry, ok bool, archivedTo, size uint64, problem func(int64, string, ...any)) {
+	row, d := r.row, r.doc
+	if r.err != nil {
+		problem(int64(row.LogIndex), "check record %d: transfer document: %v", row.Seq, r.err)
+		return
+	}
+	if !ok {
+		switch {
+		case row.LogIndex >= size:
+			problem(-1, "check record %d (transfer %s) points at entry %d, beyond the log (size %d)", row.Seq, d.ID, row.LogIndex, size)
+		case row.LogIndex >= archivedTo:
+			problem(int64(row.LogIndex), "check record %d (transfer %s) points at entry %d, which is not a transfer.check", row.Seq, d.ID, row.LogIndex)
+		}
+		return
+	}
+	if !sameID(ps, e.Transfer, d.ID) || !sameID(ps, e.Processor, d.Processor) || e.Date != d.Date || e.Decision != row.Decision ||
+		e.Counted != row.Counted || !sameCount(e.Individuals, d.Individuals) || !sameCount(e.SensitiveIndividuals, d.SensitiveIndividuals) {
+		problem(int64(row.LogIndex), "check record %d differs from its entry %d: record %s, entry %s",
+			row.Seq, row.LogIndex, recordSummary(d, row.Decision, row.Counted), recordSummary(transferDoc{ID: e.Transfer, Processor: e.Processor,
+				Date: e.Date, Individuals: e.Individuals, SensitiveIndividuals: e.SensitiveIndividuals}, e.Decision, e.Counted))
+	}
 }
 
 func sortedTotKeys(m map[totKey]store.YearTotal) []totKey {

@@ -135,9 +135,10 @@ type CheckReader interface {
 	// order:
 	// the ledger GET /v1/assessment assesses.
 	AllowedTransfers(ctx context.Context) ([]*model.Transfer, error)
-	// EachCheck streams every recorded check in sequence order, without the
-	// stored answer: what verification compares with the log.
-	EachCheck(ctx context.Context, fn func(CheckRow) error) error
+	// ChecksAfter streams at most limit recorded checks with a sequence
+	// number above afterSeq, in sequence order, without the stored answer:
+	// what verification compares with the log, a window at a time.
+	ChecksAfter(ctx context.Context, afterSeq int64, limit int, fn func(CheckRow) error) error
 }
 
 // CheckRow is a recorded check as verification reads it: the columns and

@@ -269,7 +269,10 @@ func (r *reader) Checks(ctx context.Context, f store.CheckFilter) ([]store.Check
 	return out, r.mapErr(err, "list checks")
 }
 
-func (r *reader) EachCheck(ctx context.Context, fn func(store.CheckRow) error) error {
+func (r *reader) ChecksAfter(ctx context.Context, afterSeq int64, limit int, fn func(store.CheckRow) error) error {
+	if limit <= 0 {
+		return nil
+	}
 	err := r.each(ctx, func(rows Rows) error {
 		var c store.CheckRow
 		var logIndex int64
@@ -279,7 +282,7 @@ func (r *reader) EachCheck(ctx context.Context, fn func(store.CheckRow) error) e
 		}
 		c.LogIndex, c.Transfer = uint64(logIndex), []byte(doc)
 		return fn(c)
-	}, `SELECT seq, log_index, decision, counted, transfer FROM checks ORDER BY seq`)
+	}, `SELECT seq, log_index, decision, counted, transfer FROM checks WHERE seq > $1 ORDER BY seq LIMIT $2`, afterSeq, limit)
 	return r.mapErr(err, "read checks")
 }
 
