@@ -52,10 +52,13 @@ type serveConfig struct {
 	QueueTimeout string `yaml:"queue_timeout"`
 	// IdempotencyTTL is how long an Idempotency-Key keeps its first answer.
 	IdempotencyTTL string `yaml:"idempotency_ttl"`
+	// AuthCacheTTL is how long a token lookup is reused: it bounds how long
+	// a revoked token still works on this instance.
+	AuthCacheTTL string `yaml:"auth_cache_ttl"`
 }
 
 func newServeCmd(env *Env) *cobra.Command {
-	cfg := serveConfig{Addr: "127.0.0.1:8080", DB: store.DefaultURL, LogLevel: "info", MaxBatch: 256, Queue: 4096, Checkpoint: "10s", QueueTimeout: "2s", IdempotencyTTL: "720h"}
+	cfg := serveConfig{Addr: "127.0.0.1:8080", DB: store.DefaultURL, LogLevel: "info", MaxBatch: 256, Queue: 4096, Checkpoint: "10s", QueueTimeout: "2s", IdempotencyTTL: "720h", AuthCacheTTL: "1m"}
 	var cfgFile string
 	c := &cobra.Command{
 		Use:   "serve",
@@ -64,7 +67,7 @@ func newServeCmd(env *Env) *cobra.Command {
 audit log and the web console. Storage is embedded SQLite by default, PostgreSQL with --db postgres://...
 
 Configuration comes from --config FILE (YAML with the keys addr, db, signing_key, packs, holidays,
-log_level, max_batch, queue, queue_timeout, checkpoint_every, idempotency_ttl), then the environment (XBORDER_ADDR, XBORDER_DB,
+log_level, max_batch, queue, queue_timeout, checkpoint_every, idempotency_ttl, auth_cache_ttl), then the environment (XBORDER_ADDR, XBORDER_DB,
 XBORDER_SIGNING_KEY, XBORDER_LOG_LEVEL, ...), then flags. On a database with no tokens the first
 admin token is XBORDER_ADMIN_TOKEN if set (it must start with xbt_ and have at least 24
 characters), else generated and printed once on stderr.`,
@@ -88,6 +91,7 @@ characters), else generated and printed once on stderr.`,
 	fl.IntVar(&cfg.Queue, "queue", cfg.Queue, "checks waiting for a commit at most; beyond it callers wait (backpressure)")
 	fl.StringVar(&cfg.Checkpoint, "checkpoint-every", cfg.Checkpoint, "how often to sign a checkpoint when the log grew (each costs a signature check in every verification: keep it coarse)")
 	fl.StringVar(&cfg.IdempotencyTTL, "idempotency-ttl", cfg.IdempotencyTTL, "how long an Idempotency-Key keeps its first answer")
+	fl.StringVar(&cfg.AuthCacheTTL, "auth-cache-ttl", cfg.AuthCacheTTL, "how long a token lookup is reused: a token revoked with `xborder token revoke` still works here for at most this long")
 	fl.StringVar(&cfg.QueueTimeout, "queue-timeout", cfg.QueueTimeout, "how long a check may wait for a commit before it fails closed with 503 (nothing recorded)")
 	return c
 }
@@ -126,6 +130,7 @@ func loadServeConfig(env *Env, c *cobra.Command, cfg *serveConfig, file string) 
 		{"queue", "XBORDER_QUEUE", func(v string) (err error) { cfg.Queue, err = strconv.Atoi(v); return }, func() { cfg.Queue = flagsCfg.Queue }},
 		{"checkpoint-every", "XBORDER_CHECKPOINT_EVERY", func(v string) error { cfg.Checkpoint = v; return nil }, func() { cfg.Checkpoint = flagsCfg.Checkpoint }},
 		{"idempotency-ttl", "XBORDER_IDEMPOTENCY_TTL", func(v string) error { cfg.IdempotencyTTL = v; return nil }, func() { cfg.IdempotencyTTL = flagsCfg.IdempotencyTTL }},
+		{"auth-cache-ttl", "XBORDER_AUTH_CACHE_TTL", func(v string) error { cfg.AuthCacheTTL = v; return nil }, func() { cfg.AuthCacheTTL = flagsCfg.AuthCacheTTL }},
 		{"queue-timeout", "XBORDER_QUEUE_TIMEOUT", func(v string) error { cfg.QueueTimeout = v; return nil }, func() { cfg.QueueTimeout = flagsCfg.QueueTimeout }},
 	}
 	for _, s := range settings {
@@ -174,6 +179,10 @@ func runServe(ctx context.Context, env *Env, cfg serveConfig) error {
 	ttl, err := time.ParseDuration(cfg.IdempotencyTTL)
 	if err != nil || ttl <= 0 {
 		return xerr.BadInputf("idempotency_ttl %q: want a positive duration like 720h", cfg.IdempotencyTTL)
+	}
+	authTTL, err := time.ParseDuration(cfg.AuthCacheTTL)
+	if err != nil || authTTL <= 0 || authTTL > time.Hour {
+		return xerr.BadInputf("auth_cache_ttl %q: want a positive duration of at most 1h like 1m (it bounds how long a revoked token still works)", cfg.AuthCacheTTL)
 	}
 	if tok := env.Getenv("XBORDER_ADMIN_TOKEN"); tok != "" {
 		// Checked before the database is touched, whether or not it will be
@@ -225,7 +234,7 @@ func runServe(ctx context.Context, env *Env, cfg serveConfig) error {
 		gw.Close()
 		return fmt.Errorf("start: %w", err)
 	}
-	srv := server.New(st, gw, server.Options{Logger: log, Registry: reg, Signer: signer, CheckpointEvery: every, IdempotencyTTL: ttl})
+	srv := server.New(st, gw, server.Options{Logger: log, Registry: reg, Signer: signer, CheckpointEvery: every, IdempotencyTTL: ttl, AuthCacheTTL: authTTL})
 	if err := srv.Start(ctx); err != nil {
 		gw.Close()
 		return fmt.Errorf("start: %w", err)

@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"reflect"
 	"runtime/debug"
 	"strings"
 	"sync"
@@ -26,8 +27,8 @@ func TestServeConfigPrecedence(t *testing.T) {
 	t.Cleanup(func() { serveRun = runServe })
 	dir := t.TempDir()
 	file := filepath.Join(dir, "serve.yaml")
-	os.WriteFile(file, []byte("addr: 127.0.0.1:9000\ndb: sqlite:/from/file.db\nlog_level: debug\nmax_batch: 32\nqueue: 64\n"), 0o644)
-	envs := map[string]string{"XBORDER_DB": "sqlite:/from/env.db", "XBORDER_QUEUE": "128"}
+	os.WriteFile(file, []byte("addr: 127.0.0.1:9000\ndb: sqlite:/from/file.db\nlog_level: debug\nmax_batch: 32\nqueue: 64\nauth_cache_ttl: 30s\n"), 0o644)
+	envs := map[string]string{"XBORDER_DB": "sqlite:/from/env.db", "XBORDER_QUEUE": "128", "XBORDER_AUTH_CACHE_TTL": "10s"}
 	runWith := func(args ...string) (int, string) {
 		var out, errb bytes.Buffer
 		env := &Env{Stdout: &out, Stderr: &errb, Now: time.Now, Getenv: func(k string) string { return envs[k] }}
@@ -36,8 +37,8 @@ func TestServeConfigPrecedence(t *testing.T) {
 	if code, stderr := runWith("serve", "--config", file, "--queue", "256"); code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	want := serveConfig{Addr: "127.0.0.1:9000", DB: "sqlite:/from/env.db", LogLevel: "debug", MaxBatch: 32, Queue: 256, Checkpoint: "10s", QueueTimeout: "2s", IdempotencyTTL: "720h"}
-	if got.Addr != want.Addr || got.DB != want.DB || got.LogLevel != want.LogLevel || got.MaxBatch != want.MaxBatch || got.Queue != want.Queue || got.Checkpoint != want.Checkpoint || got.IdempotencyTTL != want.IdempotencyTTL {
+	want := serveConfig{Addr: "127.0.0.1:9000", DB: "sqlite:/from/env.db", LogLevel: "debug", MaxBatch: 32, Queue: 256, Checkpoint: "10s", QueueTimeout: "2s", IdempotencyTTL: "720h", AuthCacheTTL: "10s"}
+	if !reflect.DeepEqual(got, want) {
 		t.Errorf("config %+v, want %+v", got, want)
 	}
 	got = serveConfig{}
@@ -51,6 +52,25 @@ func TestServeConfigPrecedence(t *testing.T) {
 	envs["XBORDER_QUEUE"] = "many"
 	if code, stderr := runWith("serve"); code != 2 || !strings.Contains(stderr, "XBORDER_QUEUE") {
 		t.Errorf("bad environment value: exit %d, %q", code, stderr)
+	}
+}
+
+// A token cache TTL that is not a duration, not positive, or longer than an
+// hour (a revoked token would keep working that long) is bad input, refused
+// before the database is touched.
+func TestServe_AuthCacheTTLRefused(t *testing.T) {
+	for _, v := range []string{"soon", "0s", "-1m", "61m"} {
+		dir := t.TempDir()
+		var out, errb bytes.Buffer
+		env := &Env{Stdout: &out, Stderr: &errb, Now: time.Now, Getenv: func(string) string { return "" }}
+		db := filepath.Join(dir, "x.db")
+		code := Run(context.Background(), env, []string{"serve", "--db", "sqlite:" + db, "--addr", "127.0.0.1:0", "--auth-cache-ttl", v})
+		if code != 2 || !strings.Contains(errb.String(), "auth_cache_ttl") {
+			t.Errorf("--auth-cache-ttl %s: exit %d, %q; want 2 naming auth_cache_ttl", v, code, errb.String())
+		}
+		if _, err := os.Stat(db); err == nil {
+			t.Errorf("--auth-cache-ttl %s: the database was created", v)
+		}
 	}
 }
 
