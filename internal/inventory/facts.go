@@ -9,6 +9,7 @@ import (
 	"golang.org/x/text/language"
 
 	"github.com/xborder/xborder/internal/model"
+	"github.com/xborder/xborder/internal/yamlnum"
 )
 
 // facts reads an asset's declared facts, type-checked against the catalog.
@@ -124,7 +125,7 @@ func (d *dec) untypedFact(n ast.Node, path string) (any, bool) {
 	}
 	switch n.(type) {
 	case *ast.IntegerNode, *ast.FloatNode: // text such as 09 stays text here: the type is not known
-		if msg := notDecimal(n); msg != "" {
+		if msg := yamlnum.NotDecimal(n); msg != "" {
 			d.errs.at(d.pos(n), path, "%s", msg)
 			return nil, false
 		}

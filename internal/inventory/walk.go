@@ -5,7 +5,6 @@ import (
 	"math"
 	"regexp"
 	"sort"
-	"strconv"
 	"strings"
 	"unicode"
 
@@ -13,6 +12,7 @@ import (
 	"github.com/goccy/go-yaml/token"
 
 	"github.com/xborder/xborder/internal/model"
+	"github.com/xborder/xborder/internal/yamlnum"
 )
 
 // dec walks the AST of one file. It never stops at the first problem: each
@@ -251,97 +251,14 @@ func (d *dec) id(n ast.Node, path string) (string, bool) {
 	return s, true
 }
 
-// notDecimal says why a numeric scalar is not written as a plain decimal
-// number, or "" when it is (or is no number at all: the caller's type check
-// speaks then). The parser follows YAML 1.1 and silently reads 0x186A0,
-// 0o777, 0b101, 010 (octal 8!), 1_000 and +5 as integers; a compliance
-// figure written so is most likely a slip and is hard for an auditor to
-// read, so every count and number of the inventory must be plain decimal:
-//   - 0x, 0o and 0b prefixes (and 010: YAML 1.1 reads a leading zero as
-//     octal) are refused; so are other leading zeros (09, 01.5), which
-//     would read as octal or as text depending on the YAML reader;
-//   - digits grouped with "_" are refused: YAML 1.2 readers take
-//     1_000 as text, so the figure would depend on the tool that reads it;
-//   - a leading "+" is refused: a count is a figure, and +5000 reads like a
-//     change to one ("5,000 more");
-//   - an exponent (1.5e3) is left alone: it is decimal notation, JSON
-//     encoders write it, and only number facts accept it (a count refuses
-//     any float; the parser takes 1e5, without a point, for text).
-//
-// A "-" sign is not judged here: non-negativity is the caller's check.
-// Only unquoted scalars are judged: a quoted "0x10" is a string.
-func notDecimal(n ast.Node) string {
-	tk := n.GetToken()
-	if tk == nil {
-		return ""
-	}
-	switch x := n.(type) {
-	case *ast.IntegerNode, *ast.FloatNode:
-	case *ast.StringNode:
-		// The parser leaves 09, 0_9 or 1__ as text: still a number the
-		// writer meant, so say what to write instead of "want an integer".
-		if tk.Type != token.StringType || !digitsLike.MatchString(x.Value) {
-			return ""
-		}
-	default:
-		return ""
-	}
-	lit := tk.Value
-	sign := ""
-	if strings.HasPrefix(lit, "-") {
-		sign = "-"
-	}
-	body := strings.TrimPrefix(strings.TrimPrefix(lit, "-"), "+")
-	// suggest is the number to write instead, when there is one that is
-	// itself plain decimal.
-	suggest := func(v string) string {
-		if canonicalDecimal.MatchString(v) {
-			return " (" + v + ")"
-		}
-		return ""
-	}
-	if len(body) > 1 && body[0] == '0' {
-		base := map[byte]string{'x': "hexadecimal", 'X': "hexadecimal", 'o': "octal", 'O': "octal", 'b': "binary", 'B': "binary"}[body[1]]
-		if base != "" {
-			fix := ""
-			if v, err := strconv.ParseUint(strings.ReplaceAll(body, "_", ""), 0, 64); err == nil {
-				fix = suggest(sign + strconv.FormatUint(v, 10))
-			}
-			return fmt.Sprintf("%s is %s: write the number in decimal%s", lit, base, fix)
-		}
-	}
-	if strings.Contains(body, "_") {
-		return fmt.Sprintf("%s groups digits with \"_\", which YAML 1.2 readers take as text: write the number in decimal without separators%s", lit, suggest(sign+strings.ReplaceAll(body, "_", "")))
-	}
-	if len(body) > 1 && body[0] == '0' && body[1] >= '0' && body[1] <= '9' {
-		if _, isInt := n.(*ast.IntegerNode); isInt {
-			if v, err := strconv.ParseUint(body, 8, 64); err == nil {
-				return fmt.Sprintf("%s has a leading zero, which YAML 1.1 reads as octal (%s%d): write the number in decimal without leading zeros", lit, sign, v)
-			}
-		}
-		return fmt.Sprintf("%s has a leading zero: write the number in decimal without leading zeros", lit)
-	}
-	if strings.HasPrefix(lit, "+") {
-		return fmt.Sprintf("%s has a \"+\" sign: write the number in decimal without a sign%s", lit, suggest(body))
-	}
-	return ""
-}
-
-// canonicalDecimal is a number as notDecimal wants it written.
-var canonicalDecimal = regexp.MustCompile(`^-?(0|[1-9][0-9]*)?(\.[0-9]*)?([eE][-+]?[0-9]+)?$`)
-
-// digitsLike is text the parser did not take for a number but that a
-// writer meant as one: digits with leading zeros or "_" separators.
-var digitsLike = regexp.MustCompile(`^[-+]?[0-9][0-9_]*(\.[0-9_]*)?$`)
-
-// count reads a non-negative integer written in decimal (see notDecimal). A
-// float (even 1.0) is refused: counts of people and vehicles are whole, and
-// accepting 1.5 would hide an error.
+// count reads a non-negative integer written in decimal (see
+// yamlnum.NotDecimal). A float (even 1.0) is refused: counts of people and
+// vehicles are whole, and accepting 1.5 would hide an error.
 func (d *dec) count(n ast.Node, path string) (int64, bool) {
 	if !d.plain(n, path) {
 		return 0, false
 	}
-	if msg := notDecimal(n); msg != "" {
+	if msg := yamlnum.NotDecimal(n); msg != "" {
 		d.errs.at(d.pos(n), path, "%s", msg)
 		return 0, false
 	}
@@ -362,12 +279,12 @@ func (d *dec) count(n ast.Node, path string) (int64, bool) {
 }
 
 // number reads a finite non-negative number (integer or decimal) written in
-// decimal (see notDecimal). -0 is refused with the negative numbers.
+// decimal (see yamlnum.NotDecimal). -0 is refused with the negative numbers.
 func (d *dec) number(n ast.Node, path string) (float64, bool) {
 	if !d.plain(n, path) {
 		return 0, false
 	}
-	if msg := notDecimal(n); msg != "" {
+	if msg := yamlnum.NotDecimal(n); msg != "" {
 		d.errs.at(d.pos(n), path, "%s", msg)
 		return 0, false
 	}
