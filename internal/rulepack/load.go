@@ -83,8 +83,9 @@ func readSource(spec string) (*source, error) {
 	return &source{name: spec, data: b}, nil
 }
 
-// Parse decodes one pack document strictly: unknown keys, wrong types and
-// duplicate keys are errors with file:line:column.
+// Parse decodes one pack document strictly: unknown keys, wrong types,
+// duplicate keys and numbers not written as plain decimals (see
+// checkNumbers) are errors with file:line:column.
 func Parse(name string, data []byte) (*Pack, error) {
 	s := &source{name: name, data: data}
 	if err := s.parse(); err != nil {
@@ -108,6 +109,10 @@ func (s *source) parse() (err error) {
 	s.file = f
 	if len(f.Docs) > 1 {
 		return &xerr.PosError{File: s.name, Line: 1, Col: 1, Msg: "a pack file holds one YAML document"}
+	}
+	// Before decoding: the decoder turns 0100000 into 32768 without a word.
+	if errs := s.checkNumbers(); len(errs) > 0 {
+		return errs
 	}
 	var p Pack
 	if err := yaml.UnmarshalWithOptions(s.data, &p, yaml.Strict(), yaml.DisallowUnknownField()); err != nil {

@@ -60,6 +60,34 @@ testdata/item-scenario.bad.yaml:7:60: item custom.sub: unknown sub-scenario "rd.
 	{name: "no-version", want: "testdata/no-version.bad.yaml:1:7: pack \"no-version\" needs a `version:`"},
 	{name: "non-boolean", want: `testdata/non-boolean.bad.yaml:7:11: criterion a_number: must be true or false, but is int
 testdata/non-boolean.bad.yaml:11:11: criterion a_string: must be true or false, but is string`},
+	{name: "number-edition", want: `testdata/number-edition.bad.yaml:5:19: coverage.official_items: 051 has a leading zero, which YAML 1.1 reads as octal (41): write the number in decimal without leading zeros
+testdata/number-edition.bad.yaml:6:24: coverage.official_categories: 2_7 groups digits with "_", which YAML 1.2 readers take as text: write the number in decimal without separators (27)
+testdata/number-edition.bad.yaml:9:29: parameter sa_individuals: 0x0F4240 is hexadecimal: write the number in decimal (1000000)
+testdata/number-edition.bad.yaml:10:50: parameter extension_window_working_days: 010 has a leading zero, which YAML 1.1 reads as octal (8): write the number in decimal without leading zeros`},
+	{name: "number-exponent", want: `testdata/number-exponent.bad.yaml:5:19: parameter sa_individuals: 1e6 has an exponent: write the number in decimal without an exponent (1000000)
+testdata/number-exponent.bad.yaml:6:33: parameter contract_individuals: 1.0e5 has an exponent: write the number in decimal without an exponent (100000)
+testdata/number-exponent.bad.yaml:13:52: criterion vehicles_exponent threshold: 1e5 has an exponent: write the number in decimal without an exponent (100000)
+testdata/number-exponent.bad.yaml:14:52: criterion vehicles_exponent threshold: .inf is not a finite number: write the number in decimal`},
+	{name: "number-hex", want: `testdata/number-hex.bad.yaml:5:19: parameter sa_individuals: 0xF4240 is hexadecimal: write the number in decimal (1000000)
+testdata/number-hex.bad.yaml:6:33: parameter contract_individuals: 0x186a0 is hexadecimal: write the number in decimal (100000)
+testdata/number-hex.bad.yaml:7:29: parameter sa_sensitive_individuals: 0o23420 is octal: write the number in decimal (10000)
+testdata/number-hex.bad.yaml:8:33: parameter contract_filing_working_days: 0b1010 is binary: write the number in decimal (10)
+testdata/number-hex.bad.yaml:14:61: criterion vehicles_hex threshold: 0x186A0 is hexadecimal: write the number in decimal (100000)`},
+	{name: "number-octal", want: `testdata/number-octal.bad.yaml:5:25: parameter contract_individuals: 0100000 has a leading zero, which YAML 1.1 reads as octal (32768): write the number in decimal without leading zeros
+testdata/number-octal.bad.yaml:6:27: parameter sa_individuals: 01000000 has a leading zero, which YAML 1.1 reads as octal (262144): write the number in decimal without leading zeros
+testdata/number-octal.bad.yaml:7:35: parameter contract_sensitive_individuals: 010000 has a leading zero, which YAML 1.1 reads as octal (4096): write the number in decimal without leading zeros
+testdata/number-octal.bad.yaml:13:61: criterion vehicles_octal threshold: 0100000 has a leading zero, which YAML 1.1 reads as octal (32768): write the number in decimal without leading zeros
+testdata/number-octal.bad.yaml:19:49: criterion days_leading_zero threshold: 09 has a leading zero: write the number in decimal without leading zeros`},
+	{name: "number-quoted", want: `testdata/number-quoted.bad.yaml:10:52: criterion vehicles_quoted threshold: "100_000" is quoted, which makes it text: write the number without quotes
+testdata/number-quoted.bad.yaml:11:52: criterion vehicles_quoted threshold: '0100000' is quoted, which makes it text: write the number without quotes`},
+	{name: "number-sign", want: `testdata/number-sign.bad.yaml:5:19: parameter sa_individuals: +1000000 has a "+" sign: write the number in decimal without a sign (1000000)
+testdata/number-sign.bad.yaml:6:25: parameter contract_individuals: want a non-negative number, got -0
+testdata/number-sign.bad.yaml:7:22: parameter sa_validity_years: want a non-negative number, got -3
+testdata/number-sign.bad.yaml:13:61: criterion vehicles_signed threshold: +100000 has a "+" sign: write the number in decimal without a sign (100000)`},
+	{name: "number-underscore", want: `testdata/number-underscore.bad.yaml:5:19: parameter sa_individuals: 1_000_000 groups digits with "_", which YAML 1.2 readers take as text: write the number in decimal without separators (1000000)
+testdata/number-underscore.bad.yaml:6:33: parameter contract_individuals: 100_000 groups digits with "_", which YAML 1.2 readers take as text: write the number in decimal without separators (100000)
+testdata/number-underscore.bad.yaml:12:61: criterion vehicles_grouped threshold: 100_000 groups digits with "_", which YAML 1.2 readers take as text: write the number in decimal without separators (100000)
+testdata/number-underscore.bad.yaml:17:58: criterion days_grouped threshold: 0_0.5 groups digits with "_", which YAML 1.2 readers take as text: write the number in decimal without separators`},
 	{name: "override-breaks", want: `builtin:guidelines-2026:300:11: criterion sensitive_areas: must be true or false, but is int`},
 	{name: "param-unknown-field", want: `testdata/param-unknown-field.bad.yaml:5:46: parameter sa_individuals: unknown key "operator" (want value, op, word, text, provenance)`},
 	{name: "param-unknown", want: `testdata/param-unknown.bad.yaml:6:25: parameter contract_individuals: needs a value
