@@ -266,6 +266,10 @@ func isNumberKind(k reflect.Kind) bool {
 // judge reports a scalar decoded into t that is not written as a pack wants
 // a number written.
 func (c *numChecker) judge(n ast.Node, t reflect.Type, path []string) {
+	if t.Kind() == reflect.String {
+		c.judgeText(n, path)
+		return
+	}
 	typed := isNumberKind(t.Kind())
 	if !typed && t.Kind() != reflect.Interface {
 		return
@@ -300,6 +304,29 @@ func (c *numChecker) judge(n ast.Node, t reflect.Type, path []string) {
 		return
 	}
 	c.errs = append(c.errs, &xerr.PosError{File: c.s.name, Line: tk.Position.Line, Col: tk.Position.Column, Msg: c.label(path) + ": " + msg})
+}
+
+// judgeText reports an unquoted number in a text field that the decoder
+// would not keep as written: `version: 1.10` decodes to "1.1", `010` to
+// "8", `0x10` to "16". A pack's version names it in every audit entry and
+// report, so it must read as written; `2026` or `1.2` are kept as they are
+// and pass.
+func (c *numChecker) judgeText(n ast.Node, path []string) {
+	switch n.(type) {
+	case *ast.IntegerNode, *ast.FloatNode:
+	default:
+		return
+	}
+	tk := n.GetToken()
+	if tk == nil || tk.Position == nil {
+		return
+	}
+	var got string
+	if err := yaml.NodeToValue(n, &got); err != nil || got == tk.Value {
+		return
+	}
+	c.errs = append(c.errs, &xerr.PosError{File: c.s.name, Line: tk.Position.Line, Col: tk.Position.Column,
+		Msg: fmt.Sprintf("%s: %s would be read as the number %s: quote it (\"%s\") to keep it as written", c.label(path), tk.Value, got, tk.Value)})
 }
 
 // numberText reports whether quoted text is one the decoder would take for

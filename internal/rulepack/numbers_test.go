@@ -163,13 +163,61 @@ func TestLoad_NumbersThroughAliases(t *testing.T) {
 		t.Fatal("loaded")
 	}
 	lines := strings.Split(err.Error(), "\n")
-	if len(lines) != 11 {
-		t.Fatalf("%d errors, want 11 (ten 010 in l0, the aliased 0100000):\n%s", len(lines), trunc(err.Error()))
+	// The anchored 0100000 is also wrong where it is written: the text
+	// field notes would read "32768".
+	if len(lines) != 12 {
+		t.Fatalf("%d errors, want 12 (the note as text, ten 010 in l0, the aliased 0100000):\n%s", len(lines), trunc(err.Error()))
 	}
-	if want := path + ":6:12: parameter l0: 010 has a leading zero"; !strings.HasPrefix(lines[0], want) {
+	if want := path + `:4:12: notes[0]: 0100000 would be read as the number 32768: quote it ("0100000")`; !strings.HasPrefix(lines[0], want) {
 		t.Errorf("first error %q, want prefix %q", lines[0], want)
 	}
-	if want := path + ":4:12: parameter contract_individuals: 0100000 has a leading zero, which YAML 1.1 reads as octal (32768)"; !strings.HasPrefix(lines[10], want) {
-		t.Errorf("last error %q, want prefix %q", lines[10], want)
+	if want := path + ":6:12: parameter l0: 010 has a leading zero"; !strings.HasPrefix(lines[1], want) {
+		t.Errorf("second error %q, want prefix %q", lines[1], want)
+	}
+	if want := path + ":4:12: parameter contract_individuals: 0100000 has a leading zero, which YAML 1.1 reads as octal (32768)"; !strings.HasPrefix(lines[11], want) {
+		t.Errorf("last error %q, want prefix %q", lines[11], want)
+	}
+}
+
+// A number written in a text field passes when the decoder keeps it as
+// written and is refused when it would change it (1.10 -> "1.1", 010 ->
+// "8", 0x10 -> "16"): a pack's version names it in every audit entry.
+func TestLoad_NumbersInTextFields(t *testing.T) {
+	for _, c := range []struct {
+		version, want string // want: "" loads with this version
+	}{
+		{`"1.10"`, ""},
+		{`1.2`, ""},
+		{`2026`, ""},
+		{`1.10`, `version: 1.10 would be read as the number 1.1: quote it ("1.10") to keep it as written`},
+		{`010`, `version: 010 would be read as the number 8: quote it ("010")`},
+		{`0x10`, `version: 0x10 would be read as the number 16`},
+		{`.5`, `version: .5 would be read as the number 0.5`},
+	} {
+		path := filepath.Join(t.TempDir(), "v.yaml")
+		src := "pack: text-version\nversion: " + c.version + "\nextends: [guidelines-2026, provisions-2024]\n"
+		if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		set, err := loadWith(t, path)
+		switch {
+		case c.want == "" && err != nil:
+			t.Errorf("version %s: %v", c.version, err)
+		case c.want == "":
+			found := false
+			for _, p := range set.Packs {
+				if p.ID == "text-version" {
+					found = true
+					if w := strings.Trim(c.version, `"`); p.Version != w {
+						t.Errorf("version %s loaded as %q, want %q", c.version, p.Version, w)
+					}
+				}
+			}
+			if !found {
+				t.Errorf("version %s: pack not in the set", c.version)
+			}
+		case err == nil || !strings.Contains(err.Error(), path+":2:10: "+c.want):
+			t.Errorf("version %s: error %v, want %q at 2:10", c.version, err, c.want)
+		}
 	}
 }
