@@ -78,6 +78,10 @@ testdata/number-octal.bad.yaml:6:27: parameter sa_individuals: 01000000 has a le
 testdata/number-octal.bad.yaml:7:35: parameter contract_sensitive_individuals: 010000 has a leading zero, which YAML 1.1 reads as octal (4096): write the number in decimal without leading zeros
 testdata/number-octal.bad.yaml:13:61: criterion vehicles_octal threshold: 0100000 has a leading zero, which YAML 1.1 reads as octal (32768): write the number in decimal without leading zeros
 testdata/number-octal.bad.yaml:19:49: criterion days_leading_zero threshold: 09 has a leading zero: write the number in decimal without leading zeros`},
+	{name: "number-tag", want: `testdata/number-tag.bad.yaml:5:27: parameter sa_individuals: the tag !!int is not allowed on a number: write the number in decimal without a tag
+testdata/number-tag.bad.yaml:6:25: parameter contract_individuals: the tag !!int is not allowed on a number: write the number in decimal without a tag
+testdata/number-tag.bad.yaml:7:35: parameter contract_sensitive_individuals: the tag !!float is not allowed on a number: write the number in decimal without a tag
+testdata/number-tag.bad.yaml:13:60: criterion vehicles_tagged threshold: the tag !!int is not allowed on a number: write the number in decimal without a tag`},
 	{name: "text-number", want: `testdata/text-number.bad.yaml:2:10: version: 1.10 would be read as the number 1.1: quote it ("1.10") to keep it as written`},
 	{name: "number-quoted", want: `testdata/number-quoted.bad.yaml:10:52: criterion vehicles_quoted threshold: "100_000" is quoted, which makes it text: write the number without quotes
 testdata/number-quoted.bad.yaml:11:52: criterion vehicles_quoted threshold: '0100000' is quoted, which makes it text: write the number without quotes`},
