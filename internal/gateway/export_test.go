@@ -7,3 +7,10 @@ func SetStateWindow(n uint64) func() {
 	stateWindow = n
 	return func() { stateWindow = old }
 }
+
+// SetMaxStragglers bounds the out-of-order records compared one by one.
+func SetMaxStragglers(n int) func() {
+	old := maxStragglers
+	maxStragglers = n
+	return func() { maxStragglers = old }
+}

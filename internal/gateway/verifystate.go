@@ -136,7 +136,45 @@ func VerifyState(ctx context.Context, tx store.ReadTx) (*StateReport, error) {
 	recs := &recordCursor{tx: tx}
 	var missing []missingRecord // entries without a record, until the stragglers are seen
 	var stragglers []decodedRecord
+	strayAt := map[uint64]bool{} // entries named by stragglers past maxStragglers
+	strayMore := 0
 	var lastRecorded int64 = -1 // log index of the last record merged
+	// merge takes the records that point below hi (all when hi is
+	// beyond the log) and compares each in order with its entry.
+	merge := func(hi uint64, entries map[uint64]checkEntry, found map[uint64]bool) error {
+		for {
+			r, ok, err := recs.peekAt(ctx, 0)
+			if err != nil {
+				return err
+			}
+			if !ok || (hi < size && r.row.LogIndex >= hi) {
+				// A record far ahead may be one edited record that jumped
+				// forward: if the one after it is back in order, it is the
+				// straggler, not every intact record after it.
+				if !ok || !spike(ctx, recs, r, lastRecorded) {
+					return nil
+				}
+			}
+			jumped := spike(ctx, recs, r, lastRecorded)
+			recs.next()
+			rep.CheckRecords++
+			if int64(r.row.LogIndex) <= lastRecorded || jumped {
+				if len(stragglers) < maxStragglers {
+					stragglers = append(stragglers, r)
+				} else {
+					strayAt[r.row.LogIndex] = true
+					strayMore++
+				}
+				continue
+			}
+			lastRecorded = int64(r.row.LogIndex)
+			e, ok := entries[r.row.LogIndex]
+			compareRecord(ps, r, e, ok, archivedTo, size, problem)
+			if ok {
+				found[r.row.LogIndex] = true
+			}
+		}
+	}
 	for lo := uint64(0); ; lo += stateWindow {
 		hi := min(lo+stateWindow, size)
 		entries, err := checkEntries(ctx, tx, lo, hi, problem, func(e audit.StoredEntry) {
@@ -153,30 +191,12 @@ func VerifyState(ctx context.Context, tx store.ReadTx) (*StateReport, error) {
 		for idx, c := range entries {
 			sum(idx, c)
 		}
-		found := map[uint64]int64{} // entry -> the record that names it
-		for {
-			r, ok, err := recs.peek(ctx)
-			if err != nil {
-				return nil, err
-			}
-			if !ok || r.row.LogIndex >= hi {
-				break
-			}
-			recs.next()
-			rep.CheckRecords++
-			if int64(r.row.LogIndex) <= lastRecorded {
-				stragglers = append(stragglers, r)
-				continue
-			}
-			lastRecorded = int64(r.row.LogIndex)
-			e, ok := entries[r.row.LogIndex]
-			compareRecord(ps, r, e, ok, archivedTo, size, problem)
-			if ok {
-				found[r.row.LogIndex] = r.row.Seq
-			}
+		found := map[uint64]bool{}
+		if err := merge(hi, entries, found); err != nil {
+			return nil, err
 		}
 		for idx, c := range entries {
-			if _, ok := found[idx]; !ok {
+			if !found[idx] {
 				missing = append(missing, missingRecord{idx, c.Transfer, c.Decision})
 			}
 		}
@@ -184,31 +204,18 @@ func VerifyState(ctx context.Context, tx store.ReadTx) (*StateReport, error) {
 			break
 		}
 	}
-	// What is left points beyond the log.
-	for {
-		r, ok, err := recs.peek(ctx)
-		if err != nil {
-			return nil, err
-		}
-		if !ok {
-			break
-		}
-		recs.next()
-		rep.CheckRecords++
-		if int64(r.row.LogIndex) <= lastRecorded {
-			stragglers = append(stragglers, r)
-			continue
-		}
-		lastRecorded = int64(r.row.LogIndex)
-		compareRecord(ps, r, checkEntry{}, false, archivedTo, size, problem)
+	// What is left points beyond the log (merge reports it so).
+	if err := merge(size, nil, map[uint64]bool{}); err != nil {
+		return nil, err
 	}
-	resolved := map[uint64]bool{}
+	resolved := strayAt
+	noProblem := func(int64, string, ...any) {} // the window pass reported the entry's own problems
 	for _, r := range stragglers {
 		problem(int64(r.row.LogIndex), "check record %d (transfer %s) is out of log order: it points at entry %d, not after the entry of the record before it", r.row.Seq, r.doc.ID, r.row.LogIndex)
 		var e checkEntry
 		ok := false
 		if r.row.LogIndex < size {
-			one, err := checkEntries(ctx, tx, r.row.LogIndex, r.row.LogIndex+1, problem, func(audit.StoredEntry) {})
+			one, err := checkEntries(ctx, tx, r.row.LogIndex, r.row.LogIndex+1, noProblem, func(audit.StoredEntry) {})
 			if err != nil {
 				return nil, err
 			}
@@ -218,6 +225,9 @@ func VerifyState(ctx context.Context, tx store.ReadTx) (*StateReport, error) {
 		if ok {
 			resolved[r.row.LogIndex] = true
 		}
+	}
+	if strayMore > 0 {
+		problem(-1, "%d more check records are out of log order (not compared with their entries one by one)", strayMore)
 	}
 	sort.Slice(missing, func(i, j int) bool { return missing[i].idx < missing[j].idx })
 	for _, m := range missing {
@@ -358,8 +368,10 @@ type recordCursor struct {
 	done  bool
 }
 
-func (c *recordCursor) peek(ctx context.Context) (decodedRecord, bool, error) {
-	if c.pos == len(c.buf) && !c.done {
+// peekAt returns the k-th record from the cursor's position without
+// taking it, reading further batches as needed.
+func (c *recordCursor) peekAt(ctx context.Context, k int) (decodedRecord, bool, error) {
+	for c.pos+k >= len(c.buf) && !c.done {
 		var rows []store.CheckRow
 		if err := c.tx.ChecksAfter(ctx, c.after, recordBatch, func(r store.CheckRow) error {
 			rows = append(rows, r)
@@ -368,10 +380,10 @@ func (c *recordCursor) peek(ctx context.Context) (decodedRecord, bool, error) {
 			return decodedRecord{}, false, err
 		}
 		c.done = len(rows) < recordBatch
-		c.buf, c.pos = make([]decodedRecord, len(rows)), 0
 		if len(rows) > 0 {
 			c.after = rows[len(rows)-1].Seq
 		}
+		batch := make([]decodedRecord, len(rows))
 		var wg sync.WaitGroup
 		workers := runtime.GOMAXPROCS(0)
 		for w := range workers {
@@ -381,19 +393,36 @@ func (c *recordCursor) peek(ctx context.Context) (decodedRecord, bool, error) {
 				for i := w; i < len(rows); i += workers {
 					var d transferDoc
 					err := json.Unmarshal(rows[i].Transfer, &d)
-					c.buf[i] = decodedRecord{row: rows[i], doc: d, err: err}
+					batch[i] = decodedRecord{row: rows[i], doc: d, err: err}
 				}
 			}()
 		}
 		wg.Wait()
+		c.buf = append(c.buf[c.pos:], batch...)
+		c.pos = 0
 	}
-	if c.pos == len(c.buf) {
+	if c.pos+k >= len(c.buf) {
 		return decodedRecord{}, false, nil
 	}
-	return c.buf[c.pos], true, nil
+	return c.buf[c.pos+k], true, nil
 }
 
 func (c *recordCursor) next() { c.pos++ }
+
+// spike reports whether r, the record at the cursor, jumped ahead of the
+// records after it: the next one points back between the last merged
+// record and r. An edit of one record's log index makes exactly that.
+func spike(ctx context.Context, c *recordCursor, r decodedRecord, last int64) bool {
+	n, ok, err := c.peekAt(ctx, 1)
+	if err != nil || !ok {
+		return false // a read error surfaces at the next peek
+	}
+	return n.row.LogIndex < r.row.LogIndex && int64(n.row.LogIndex) > last
+}
+
+// maxStragglers bounds the records out of log order that are compared with
+// their entries one by one (a query each): beyond it they are counted.
+var maxStragglers = 1000
 
 // compareRecord checks one record against its entry (ok: the entry is a
 // retained transfer.check).

@@ -129,3 +129,129 @@ func TestVerifyState_AcrossWindows(t *testing.T) {
 		t.Errorf("records %d, want %d", rep.CheckRecords, n-1)
 	}
 }
+
+// One record edited to point far ahead is the one blamed: the intact
+// records after it stay in order (they used to be reported, each, as out
+// of log order, pushing the edit itself out of the capped report).
+func TestVerifyState_OneJumpBlamesOne(t *testing.T) {
+	for _, window := range []uint64{4, 1 << 16} {
+		t.Run(fmt.Sprint("window ", window), func(t *testing.T) {
+			defer gateway.SetStateWindow(window)()
+			path := filepath.Join(t.TempDir(), "j.db")
+			st := openSQLite(t, path)
+			g := setupOn(t, st, gateway.Options{})
+			const n = 40
+			for i := 0; i < n; i++ {
+				if _, _, _, gerr := check(t, g, fmt.Sprintf("k-%02d", i), gatewaytest.CrossingCheck(fmt.Sprintf("t-%02d", i))); gerr != nil {
+					t.Fatal(gerr)
+				}
+			}
+			db, err := sql.Open("sqlite", path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			var from, to int64
+			if err := db.QueryRow(`SELECT log_index FROM checks WHERE transfer_id = 't-01'`).Scan(&from); err != nil {
+				t.Fatal(err)
+			}
+			if err := db.QueryRow(`SELECT log_index FROM checks WHERE transfer_id = 't-38'`).Scan(&to); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := db.Exec(`UPDATE checks SET log_index = ? WHERE transfer_id = 't-01'`, to); err != nil {
+				t.Fatal(err)
+			}
+			var rep *gateway.StateReport
+			if err := st.View(context.Background(), func(tx store.ReadTx) error {
+				var err error
+				rep, err = gateway.VerifyState(context.Background(), tx)
+				return err
+			}); err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, p := range rep.Problems {
+				got = append(got, p.Text)
+			}
+			all := strings.Join(got, "\n")
+			// The jumped record: out of order, and unlike its new entry; its
+			// own entry lacks a record; entry of t-38 has its record and the
+			// copy. Nothing else.
+			for _, want := range []string{
+				fmt.Sprintf("check record 2 (transfer t-01) is out of log order: it points at entry %d", to),
+				fmt.Sprintf("check record 2 differs from its entry %d", to),
+				fmt.Sprintf("entry %d (transfer t-01, allow) has no check record", from),
+			} {
+				if !strings.Contains(all, want) {
+					t.Errorf("want %q in\n%s", want, all)
+				}
+			}
+			if len(got) != 3 {
+				t.Errorf("%d problems, want 3:\n%s", len(got), all)
+			}
+			if rep.CheckRecords != n {
+				t.Errorf("records %d, want %d", rep.CheckRecords, n)
+			}
+		})
+	}
+}
+
+// Records in reverse log order (every one edited): the first few are
+// compared one by one, the rest counted in one problem; no entry is
+// reported as having lost its record, since every record still names one.
+func TestVerifyState_ManyOutOfOrderAreCounted(t *testing.T) {
+	defer gateway.SetStateWindow(5)()
+	defer gateway.SetMaxStragglers(3)()
+	path := filepath.Join(t.TempDir(), "r.db")
+	st := openSQLite(t, path)
+	g := setupOn(t, st, gateway.Options{})
+	const n = 20
+	for i := 0; i < n; i++ {
+		if _, _, _, gerr := check(t, g, fmt.Sprintf("k-%02d", i), gatewaytest.CrossingCheck(fmt.Sprintf("t-%02d", i))); gerr != nil {
+			t.Fatal(gerr)
+		}
+	}
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	// seq s gets the entry of seq n+1-s.
+	idx := make([]int64, n)
+	for s := 1; s <= n; s++ {
+		if err := db.QueryRow(`SELECT log_index FROM checks WHERE seq = ?`, s).Scan(&idx[s-1]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for s := 1; s <= n; s++ {
+		if _, err := db.Exec(`UPDATE checks SET log_index = ? WHERE seq = ?`, idx[n-s], s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var rep *gateway.StateReport
+	if err := st.View(context.Background(), func(tx store.ReadTx) error {
+		var err error
+		rep, err = gateway.VerifyState(context.Background(), tx)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	var out, differs, more int
+	var all strings.Builder
+	for _, p := range rep.Problems {
+		fmt.Fprintln(&all, p.Text)
+		switch {
+		case strings.Contains(p.Text, "has no check record"):
+			t.Errorf("false deletion: %s", p.Text)
+		case strings.Contains(p.Text, "is out of log order"):
+			out++
+		case strings.Contains(p.Text, "differs from its entry"):
+			differs++
+		case strings.Contains(p.Text, "more check records are out of log order"):
+			more++
+		}
+	}
+	if out != 3 || more != 1 || differs < 3 || rep.CheckRecords != n {
+		t.Errorf("out of order %d (want 3), counted %d (want 1), differs %d, records %d:\n%s", out, more, differs, rep.CheckRecords, all.String())
+	}
+}
