@@ -198,8 +198,8 @@ func newTokenRevokeCmd(env *Env) *cobra.Command {
 			"digits, as `xborder token list` shows it), and appends a token.revoke entry to the audit log in the\n" +
 			"same transaction. The token's row stays, with the time of revocation: who held which token matters\n" +
 			"for audits. A name or prefix that matches several live tokens, or none, is refused (exit 2).\n" +
-			"Running servers refuse the token within their token cache's lifetime (one minute, see\n" +
-			"docs/operations.md). Revoking the last live admin token is allowed, with a warning: serve does not\n" +
+			"Running servers refuse the token within their token cache's lifetime (serve --auth-cache-ttl:\n" +
+			"1 minute unless set, at most 1 hour; see docs/operations.md). Revoking the last live admin token is allowed, with a warning: serve does not\n" +
 			"make a new first admin on a database that has tokens, revoked or not.",
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
@@ -285,7 +285,7 @@ func newTokenRevokeCmd(env *Env) *cobra.Command {
 				}
 				return fmt.Errorf("revoke token: %w", err)
 			}
-			fmt.Fprintf(env.Stderr, "revoked %s token %s %q; running servers refuse it within %s (their token cache)\n",
+			fmt.Fprintf(env.Stderr, "revoked %s token %s %q; running servers refuse it within their --auth-cache-ttl (%s unless set, at most 1 hour)\n",
 				revoked.Role, revoked.Prefix(), revoked.Name, roundDuration(server.DefaultAuthCacheTTL))
 			if revoked.Role == store.RoleAdmin && liveAdmins == 0 {
 				fmt.Fprintln(env.Stderr, "warning: that was the last live admin token: no live admin token is left, and serve will not make a new one "+

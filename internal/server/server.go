@@ -259,7 +259,9 @@ func (s *Server) wrap(rt Route) http.HandlerFunc {
 				// the token, so the client is told to retry, not that its
 				// token is bad (a 401 would make a pipeline drop its
 				// credentials during a database failover).
-				s.log.Warn("token lookup failed", "err", store.RedactURL(down.err.Error()))
+				if r.Context().Err() == nil { // a client that left is not a store failure
+					s.log.Warn("token lookup failed", "err", store.RedactURL(down.err.Error()))
+				}
 				sw.Header().Set("Retry-After", "1")
 				writeError(sw, http.StatusServiceUnavailable, gateway.CodeUnavailable, "cannot check the token now: the store is unavailable; retry", nil)
 				return
