@@ -86,7 +86,7 @@ type tokenJSON struct {
 }
 
 func newTokenListCmd(env *Env) *cobra.Command {
-	var db, format string
+	var db, format, out string
 	c := &cobra.Command{
 		Use:   "list",
 		Short: "List API tokens: name, role, created, the SHA-256 prefix the audit log names them by, revoked",
@@ -97,6 +97,9 @@ func newTokenListCmd(env *Env) *cobra.Command {
 		RunE: func(c *cobra.Command, _ []string) error {
 			if format != "table" && format != "json" {
 				return xerr.BadInputf("--format %q: want table or json", format)
+			}
+			if err := checkOutput(out); err != nil {
+				return err
 			}
 			ctx := c.Context()
 			st, err := openExistingDB(ctx, dbURL(env, db))
@@ -113,7 +116,7 @@ func newTokenListCmd(env *Env) *cobra.Command {
 			if err != nil {
 				return fmt.Errorf("list tokens: %w", err)
 			}
-			return writeOutput(env, "", func(w io.Writer) error {
+			return writeOutput(env, out, func(w io.Writer) error {
 				if format == "json" {
 					out := struct {
 						Tokens []tokenJSON `json:"tokens"`
@@ -153,6 +156,7 @@ func newTokenListCmd(env *Env) *cobra.Command {
 	}
 	c.Flags().StringVar(&db, "db", "", "database URL: sqlite:PATH or postgres://... (default $XBORDER_DB, else "+store.DefaultURL+")")
 	c.Flags().StringVar(&format, "format", "table", "output format: table or json")
+	c.Flags().StringVarP(&out, "output", "o", "", "write to FILE instead of standard output (written atomically)")
 	return c
 }
 

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -140,6 +141,13 @@ func TestTokenList_ShowsPrefixesNeverTokens(t *testing.T) {
 	if strings.Contains(jout, officer) || strings.Contains(jout, pipeline) || strings.Contains(jout, audit.TokenPrefix) {
 		t.Errorf("json list shows a token:\n%s", jout)
 	}
+	// -o FILE writes the same listing to the file and nothing to stdout.
+	file := filepath.Join(t.TempDir(), "tokens.json")
+	code, fout, errs := runAuditCLI(t, auditNow, "token", "list", "--db", db, "--format", "json", "-o", file)
+	written, err := os.ReadFile(file)
+	if code != 0 || err != nil || fout != "" || string(written) != jout {
+		t.Errorf("-o: exit %d %s, stdout %q, file %q (%v), want the json listing", code, errs, fout, written, err)
+	}
 }
 
 func TestTokenList_BadInput(t *testing.T) {
@@ -152,6 +160,7 @@ func TestTokenList_BadInput(t *testing.T) {
 		{[]string{"token", "list", "--db", db, "--format", "yaml"}, "want table or json"},
 		{[]string{"token", "list", "--db", "sqlite:" + filepath.Join(t.TempDir(), "none.db")}, "no database at"},
 		{[]string{"token", "list", "--db", db, "extra"}, "unknown command"},
+		{[]string{"token", "list", "--db", db, "-o", filepath.Join(t.TempDir(), "no", "such", "dir", "t.txt")}, "t.txt"},
 	} {
 		code, _, errs := runAuditCLI(t, auditNow, c.args...)
 		if code != 2 || !strings.Contains(errs, c.msg) {
