@@ -325,8 +325,14 @@ type refusalBody struct {
 	Code           string `json:"code"`
 	IdempotencyKey string `json:"idempotency_key,omitempty"`
 	Processor      string `json:"processor,omitempty"`
-	RequestSHA256  string `json:"request_sha256"`
-	Transfer       string `json:"transfer,omitempty"`
+	// RequestSHA256 is the digest of the parsed request (Request.Hash), the
+	// one the transfer.check entries and the idempotency records use, so
+	// an inspector can match a refused attempt with an accepted one;
+	// BodySHA256 is the digest of the raw body, given instead when the body
+	// did not parse.
+	RequestSHA256 string `json:"request_sha256,omitempty"`
+	BodySHA256    string `json:"body_sha256,omitempty"`
+	Transfer      string `json:"transfer,omitempty"`
 }
 
 func newRefusal(ps *audit.Pseudonymizer, key string, hash []byte, req *Request, code string) refusalBody {
@@ -345,13 +351,20 @@ func newRefusal(ps *audit.Pseudonymizer, key string, hash []byte, req *Request, 
 // take it the refusal is still answered, and the failure is logged.
 func (g *Gateway) logRefusal(ctx context.Context, actor Actor, key string, body []byte, req *Request, e *Error, now time.Time) {
 	g.refused.WithLabelValues(e.Code).Inc()
-	h := sha256.Sum256(body)
 	err := g.group.Do(ctx, func(tx store.Tx) error {
 		ps, err := g.pseudonymizer(ctx, tx)
 		if err != nil {
 			return err
 		}
-		eb, err := json.Marshal(newRefusal(ps, key, h[:], req, e.Code))
+		var rb refusalBody
+		if req != nil {
+			rb = newRefusal(ps, key, req.Hash(), req, e.Code)
+		} else {
+			h := sha256.Sum256(body)
+			rb = newRefusal(ps, key, nil, nil, e.Code)
+			rb.RequestSHA256, rb.BodySHA256 = "", hex.EncodeToString(h[:])
+		}
+		eb, err := json.Marshal(rb)
 		if err != nil {
 			return err
 		}

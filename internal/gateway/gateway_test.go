@@ -634,8 +634,14 @@ func TestCheck_RefusalsAreLogged(t *testing.T) {
 			t.Fatalf("%s: %v, want %s", c.name, gerr, c.code)
 		}
 		e := lastEntry()
-		if !strings.Contains(e, "kind check.refused\n") || !strings.Contains(e, `"code":"`+c.code+`"`) || !strings.Contains(e, `"request_sha256":"`) {
-			t.Errorf("%s: last entry %s, want a check.refused entry with code %s", c.name, e, c.code)
+		// A body that parsed is named by the digest of the parsed request
+		// (as in transfer.check entries); one that did not, by its bytes.
+		digest := `"request_sha256":"`
+		if c.name == "bad body" {
+			digest = `"body_sha256":"`
+		}
+		if !strings.Contains(e, "kind check.refused\n") || !strings.Contains(e, `"code":"`+c.code+`"`) || !strings.Contains(e, digest) {
+			t.Errorf("%s: last entry %s, want a check.refused entry with code %s and %s", c.name, e, c.code, digest)
 		}
 		if strings.Contains(e, "13812345678") || strings.Contains(e, "purpose") {
 			t.Errorf("%s: the entry holds the body: %s", c.name, e)
@@ -651,6 +657,15 @@ func TestCheck_RefusalsAreLogged(t *testing.T) {
 	}
 	if e := before; !strings.Contains(e, "idempotency_key_reused") {
 		t.Errorf("unexpected last entry %s", e)
+	}
+	// The engineer's refused backfill and the same request allowed for an
+	// admin carry the same request digest: an inspector can match them.
+	refusedBackfill := digestIn(t, lastEntryOfKind(t, st, "check.refused", `"code":"forbidden"`))
+	if _, _, _, err := g.Check(context.Background(), gateway.Actor{Role: store.RoleAdmin, Name: "ops"}, "k-bf-admin", backfill); err != nil {
+		t.Fatal(err)
+	}
+	if allowed := digestIn(t, lastEntryOfKind(t, st, "transfer.check", `"transfer":"t-2"`)); allowed != refusedBackfill || allowed == "" {
+		t.Errorf("request digests: refused %q, allowed %q; want the same", refusedBackfill, allowed)
 	}
 }
 
@@ -675,4 +690,40 @@ func TestParse_ControlCharacters(t *testing.T) {
 			t.Errorf("%q / %q: %v, want %q", c.id, c.purpose, err, c.want)
 		}
 	}
+}
+
+// lastEntryOfKind is the last log entry of kind whose text holds want.
+func lastEntryOfKind(t *testing.T, st store.Store, kind, want string) string {
+	t.Helper()
+	var last string
+	err := st.View(context.Background(), func(tx store.ReadTx) error {
+		n, err := tx.LogSize(context.Background())
+		if err != nil {
+			return err
+		}
+		return tx.Entries(context.Background(), 0, n, func(e audit.StoredEntry) error {
+			if s := string(e.Data); strings.Contains(s, "\nkind "+kind+"\n") && strings.Contains(s, want) {
+				last = s
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if last == "" {
+		t.Fatalf("no %s entry holding %s", kind, want)
+	}
+	return last
+}
+
+// digestIn is the request_sha256 an entry's body names.
+func digestIn(t *testing.T, entry string) string {
+	t.Helper()
+	_, after, ok := strings.Cut(entry, `"request_sha256":"`)
+	if !ok {
+		t.Fatalf("no request_sha256 in %s", entry)
+	}
+	d, _, _ := strings.Cut(after, `"`)
+	return d
 }
