@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/xborder/xborder/internal/scan/detect"
 )
@@ -41,6 +42,7 @@ type colStats struct {
 	fracNonZero                             int // decimals with a non-zero fraction
 	inLat, inLon                            int
 	big                                     int // numbers of 10,000 and more in magnitude (projected metres)
+	zero                                    int // numbers that are exactly 0 (0,0: no GPS fix)
 	epochS, epochMs, dateTime, zoned, clock int
 	dateOnly                                int
 	idLike                                  int
@@ -89,6 +91,9 @@ func (s *colStats) add(v []byte) {
 		}
 		if f >= projectedMin || f <= -projectedMin {
 			s.big++
+		}
+		if f == 0 {
+			s.zero++
 		}
 		if f >= -180 && f <= 180 {
 			s.inLon++
@@ -175,6 +180,10 @@ type schema struct {
 	// Coordinate problems found while deciding (header swapped, order
 	// assumed, possible coordinates not used).
 	notes []string
+	// unused counts those of the notes that report possible coordinates
+	// not used (unusedNote): when a file has some and no valid coordinate,
+	// contains_coordinates is undetermined, not false.
+	unused int
 	// vehKey / perKey are the columns whose values key distinct vehicles and
 	// people (-1: none).
 	vehKey, perKey int
@@ -182,6 +191,13 @@ type schema struct {
 	timeUTC bool
 	// timeUnit per time column: epoch seconds/millis or date-time text.
 	epoch []detect.EpochUnit
+}
+
+// unusedNote adds a note that the scan saw values that may be coordinates
+// (or positions it does not convert) and did not use them.
+func (sc *schema) unusedNote(format string, args ...any) {
+	sc.notes = append(sc.notes, fmt.Sprintf(format, args...))
+	sc.unused++
 }
 
 func colName(names []string, i int) string {
@@ -329,12 +345,16 @@ func validFor(s *colStats, h detect.Hint) int {
 // lat_gcj02, wd/jd) is a coordinate column; token and weak names need
 // coordinate-like values, exact names a majority of numbers, and a column
 // empty throughout the sample keeps its header's word. Columns named x and
-// y are a pair only when their values look like degrees in mainland China
-// (planarPair); else they are reported as planar or projected positions. Latitudes pair with
-// the longitude of the same stem (pickup_lat with pickup_lon), then with
-// the nearest unpaired one. When a pair's latitude column holds values
-// beyond ±90 and its longitude column does not, the header is swapped: that
-// is reported and the columns are read by their values.
+// y are a pair when their values are degrees (in degree range, with
+// fractions) wherever they fall, or when they are empty in the sample; what
+// may be coordinates but cannot be told (projected metres, whole numbers in
+// degree range) is reported and leaves contains_coordinates undetermined,
+// and planar positions beyond degree range are reported (planarPair).
+// Latitudes pair with the longitude of the same stem (pickup_lat with
+// pickup_lon), then with the nearest unpaired one. When a pair's latitude
+// column holds values beyond ±90 and its longitude column does not, the
+// header is swapped: that is reported and the columns are read by their
+// values.
 //
 // Without a header, values decide: a column of decimals (3+ fraction digits)
 // mostly beyond ±90 is a longitude and the nearest such column within ±90
@@ -352,7 +372,7 @@ func (sc *schema) decideCoordinates(header []string, hints []detect.Hint, st []c
 		weak bool // y, x, wd, jd: coordinates only as a pair
 	}
 	var lats, lons []cand
-	var xs, ys []int // columns named x and y: degrees only if their values say so
+	var xs, ys []int // columns named x and y: coordinates only if their values allow (planarPair)
 	for i := 0; i < n && i < len(header); i++ {
 		h, stem, exact := detect.CoordHeader(header[i])
 		weak := detect.WeakCoordName(header[i])
@@ -377,8 +397,8 @@ func (sc *schema) decideCoordinates(header []string, hints []detect.Hint, st []c
 		case weak:
 			continue // a column named x that holds something else
 		default:
-			sc.notes = append(sc.notes, fmt.Sprintf("column %q is named like a %s but only %d of %d sampled values are coordinates; not used as coordinates",
-				colName(header, i), h, min(s.float, s.inLon), s.nonEmpty))
+			sc.unusedNote("column %q is named like a %s but only %d of %d sampled values are coordinates; not used as coordinates",
+				colName(header, i), h, min(s.float, s.inLon), s.nonEmpty)
 			continue
 		}
 		c := cand{col: i, stem: stem, why: why, weak: weak}
@@ -469,8 +489,8 @@ func (sc *schema) decideCoordinates(header []string, hints []detect.Hint, st []c
 		if !isLat {
 			side, other = other, side
 		}
-		sc.notes = append(sc.notes, fmt.Sprintf("possible coordinates in column %q not used: named like a %s, but no %s column goes with it",
-			colName(header, col), side, other))
+		sc.unusedNote("possible coordinates in column %q not used: named like a %s, but no %s column goes with it",
+			colName(header, col), side, other)
 	}
 	for a, la := range lats {
 		if !latUsed[a] && !la.weak {
@@ -508,84 +528,146 @@ func planarName(h string) bool {
 	return n == "x" || n == "y"
 }
 
-// Thresholds for reading columns named x and y as degrees.
+// Thresholds for reading columns named x and y.
 const (
-	// degreeShare of a column's sampled numbers must carry a non-zero
-	// fraction (pixels are whole numbers, and so is 123.000000).
-	degreeShare = 0.9
-	// degreeDecimals is the least average number of fraction digits: GPS
-	// positions have 5 or 6, coarse exports 2 (about 1 km); pixel boxes
-	// have none or 1 (123.5), and the place test stops the rest.
-	degreeDecimals = 2
-	// projectedMin: x and y of this magnitude and more (90% of them) are
-	// metres in a projected system (UTM, CGCS2000 Gauss-Krüger, Web
-	// Mercator), far beyond degrees and beyond most images.
+	// degreeRange is the share of a column's sampled numbers that must be
+	// within the range of its side (±180 for the longitude, ±90 for the
+	// latitude) for x and y to be in degree range.
+	degreeRange = 0.9
+	// fractionShare of a column's non-zero sampled numbers must carry a
+	// non-zero fraction for degrees (GPS positions have 5 or 6 decimals,
+	// coarse exports 1): exact zeros (0,0 rows, no GPS fix) are left out
+	// of the share. Whole numbers in degree range may be pixels or integer
+	// degrees: which cannot be told.
+	fractionShare = 0.5
+	// projectedMin: x and y of this magnitude and more (90% of the
+	// non-zero numbers of each column) are metres in a projected system
+	// (UTM, CGCS2000 Gauss-Krüger, Web Mercator), far beyond degrees and
+	// beyond most images.
 	projectedMin = 10000
 )
 
 // planarPair decides whether columns named x and y hold longitudes and
-// latitudes (degrees), and if so which is which. Both must be numbers (90%
-// of the sampled values); then:
+// latitudes, and if so which is which. A missed coordinate is far worse
+// than a position read from pixels, so degrees are read wherever they fall,
+// and what cannot be told apart from coordinates leaves the file's
+// contains_coordinates undetermined (unusedNote), never false. Both columns
+// must be numbers (90% of the sampled values); then:
 //
-//   - degrees: in each column at least 90% of the numbers have a non-zero
-//     fraction, with 2 or more fraction digits on average, and 90% are
-//     within ±180; and read as (y, x), or else as (x, y), at least half of
-//     up to 500 sampled rows fall in mainland China. Read as coordinates
-//     (the other order is reported as a swapped header).
-//   - projected: 90% of the numbers in each column are 10,000 or more in
-//     magnitude: reported as positions in a projected system the scan
-//     does not convert.
-//   - otherwise reported as planar positions (pixels, metres), or, when
-//     only the place fails (degree-like values outside mainland China), as
-//     possible coordinates not used.
+//   - empty throughout the sample (or holding only exact zeros, 0,0 rows
+//     without a GPS fix): read as coordinates by the header, x the
+//     longitude, as other coordinate names are; values arriving later are
+//     placed.
+//   - projected: 90% of the non-zero numbers of each column are 10,000 or
+//     more in magnitude: positions in a projected system (UTM, CGCS2000,
+//     Web Mercator) that the scan does not convert. Not read; reported,
+//     and contains_coordinates is undetermined.
+//   - in degree range (x within ±180 and y within ±90 for 90% of the
+//     numbers, or the other way round) and carrying fractions (in each
+//     column at least half of the NON-ZERO values have a non-zero fraction;
+//     one decimal is enough): coordinates, whatever place they fall in.
+//     The mainland only decides the order: the one that puts more of up to
+//     500 sampled rows in mainland China (x as the latitude is reported as
+//     a swapped header); when neither does, x is the longitude and y the
+//     latitude (the convention, said when both would fit as latitudes) and
+//     the geography counts the points where they fall, abroad too; x is
+//     the latitude by range alone when only that order fits.
+//   - in degree range but whole numbers (fewer than half of the non-zero
+//     values of a column with a fraction): pixels in range or integer
+//     degrees, which cannot be told: not read; reported, and
+//     contains_coordinates is undetermined.
+//   - beyond degree range and below 10,000 (pixel boxes such as CCPD's,
+//     sensor-frame metres): planar positions, reported, not coordinates;
+//     contains_coordinates is not made undetermined by them.
 //
-// Columns that are not numbers, or empty in the sample, are neither read
-// nor reported here (values turning up late are reported by textColumns).
+// Columns that are not numbers are neither read nor reported here.
 func (sc *schema) planarPair(header []string, st []colStats, sample [][][]byte, mainland func(lat, lon float64) bool, x, y int) (lat, lon int, why string, ok bool) {
 	sx, sy := &st[x], &st[y]
-	numbers := func(s *colStats) bool { return s.nonEmpty > 0 && share(s.float, s.nonEmpty) >= 0.9 }
+	// blank: nothing in the sample to judge (empty, or exact zeros only).
+	blank := func(s *colStats) bool { return s.nonEmpty == 0 || s.zero == s.nonEmpty }
+	numbers := func(s *colStats) bool { return blank(s) || share(s.float, s.nonEmpty) >= 0.9 }
 	if !numbers(sx) || !numbers(sy) {
 		return 0, 0, "", false
 	}
 	names := colName(header, x) + "," + colName(header, y)
-	if share(sx.big, sx.float) >= 0.9 && share(sy.big, sy.float) >= 0.9 {
-		sc.notes = append(sc.notes, fmt.Sprintf("columns %s may hold positions in a projected coordinate system (%d of %d and %d of %d sampled values are 10,000 or more, as metres in UTM or CGCS2000 Gauss-Krüger are), which the scan does not convert: not counted as positions; convert them to longitude and latitude to place them",
-			names, sx.big, sx.float, sy.big, sy.float))
-		return 0, 0, "", false
+	xn, yn := colName(header, x), colName(header, y)
+	if blank(sx) && blank(sy) {
+		return y, x, "header x/y; no value but 0 in the sample", true
 	}
-	planar := func(reason string) {
-		sc.notes = append(sc.notes, fmt.Sprintf("columns %s look like planar positions (pixels or metres), not used as coordinates: %s; name them lat and lon if they are degrees", names, reason))
-	}
-	for _, c := range []struct {
+	nonZero := func(s *colStats) int { return s.float - s.zero }
+	type side struct {
 		name string
 		s    *colStats
-	}{{colName(header, x), sx}, {colName(header, y), sy}} {
-		s := c.s
-		if out := s.float - s.inLon; share(out, s.float) > 0.1 {
-			planar(fmt.Sprintf("%d of %d sampled values in %s are beyond ±180", out, s.float, c.name))
-			return 0, 0, "", false
+	}
+	judged := []side{}
+	for _, c := range []side{{xn, sx}, {yn, sy}} {
+		if !blank(c.s) {
+			judged = append(judged, c)
 		}
-		if share(s.fracNonZero, s.float) < degreeShare {
-			planar(fmt.Sprintf("only %d of %d sampled values in %s have a fraction (whole numbers)", s.fracNonZero, s.float, c.name))
-			return 0, 0, "", false
+	}
+	projected := true
+	for _, c := range judged {
+		projected = projected && share(c.s.big, nonZero(c.s)) >= 0.9
+	}
+	if projected {
+		var counts []string
+		for _, c := range judged {
+			counts = append(counts, fmt.Sprintf("%d of %d", c.s.big, nonZero(c.s)))
 		}
-		if float64(s.fracDigits) < degreeDecimals*float64(s.fracVals) {
-			planar(fmt.Sprintf("values in %s have %.2f decimals on average, fewer than %d", c.name, float64(s.fracDigits)/float64(s.fracVals), degreeDecimals))
+		sc.unusedNote("columns %s may hold positions in a projected coordinate system (%s non-zero sampled values are 10,000 or more, as metres in UTM or CGCS2000 Gauss-Krüger are), which the scan does not convert: not counted as positions, and contains_coordinates is left undetermined; convert them to longitude and latitude to place them",
+			names, strings.Join(counts, " and "))
+		return 0, 0, "", false
+	}
+	fits := func(s *colStats, limit int) bool {
+		in := s.inLon
+		if limit == 90 {
+			in = s.inLat
+		}
+		return blank(s) || share(in, s.float) >= degreeRange
+	}
+	xLon := fits(sx, 180) && fits(sy, 90) // x the longitude, y the latitude
+	xLat := fits(sx, 90) && fits(sy, 180) // the other way round
+	if !xLon && !xLat {
+		reason := ""
+		for _, c := range judged {
+			if out := c.s.float - c.s.inLon; share(out, c.s.float) > 1-degreeRange {
+				reason = fmt.Sprintf("%d of %d sampled values in %s are beyond ±180", out, c.s.float, c.name)
+				break
+			}
+		}
+		if reason == "" {
+			reason = fmt.Sprintf("%d of %d sampled values in %s and %d of %d in %s are beyond ±90, so neither can be the latitude",
+				sx.float-sx.inLat, sx.float, xn, sy.float-sy.inLat, sy.float, yn)
+		}
+		sc.notes = append(sc.notes, fmt.Sprintf("columns %s look like planar positions (pixels or metres), not used as coordinates: %s; name them lat and lon if they are degrees", names, reason))
+		return 0, 0, "", false
+	}
+	for _, c := range judged {
+		if nz := nonZero(c.s); share(c.s.fracNonZero, nz) < fractionShare {
+			sc.unusedNote("possible coordinates in columns %s not used: within degree range but whole numbers (only %d of %d non-zero sampled values in %s have a fraction), as pixel positions and integer degrees both are, so whether they are coordinates cannot be told: contains_coordinates is left undetermined; name them lat and lon if they are degrees",
+				names, c.s.fracNonZero, nz, c.name)
 			return 0, 0, "", false
 		}
 	}
-	yx, xy, tested := orderInChina(sample, y, x, mainland)
+	yx, xy, tested := orderInChina(sample, y, x, mainland) // yx: y the latitude
 	switch {
-	case yx >= xy && 2*yx >= tested && yx > 0:
-		return y, x, fmt.Sprintf("header x/y and degree-like values; %d of %d sampled rows in mainland China", yx, tested), true
-	case xy > yx && 2*xy >= tested:
-		sc.notes = append(sc.notes, fmt.Sprintf("header %s holds latitudes in %s and longitudes in %s (read as x,y they fall outside mainland China, the other way round %d of %d sampled rows fall in it); coordinates read that way",
-			names, colName(header, x), colName(header, y), xy, tested))
+	case yx > xy || (yx == xy && xLon):
+		why := fmt.Sprintf("header x/y and degree-like values; %d of %d sampled rows in mainland China", yx, tested)
+		if yx == xy && xLat {
+			sc.notes = append(sc.notes, fmt.Sprintf("columns %s read with %s as the longitude and %s as the latitude (the usual order): both fit as latitudes and neither order puts more sampled rows in mainland China (%d of %d either way)",
+				names, xn, yn, yx, tested))
+			why += "; order assumed"
+		}
+		return y, x, why, true
+	case xy > yx:
+		sc.notes = append(sc.notes, fmt.Sprintf("header %s holds latitudes in %s and longitudes in %s (read that way %d of %d sampled rows fall in mainland China, the other way round %d); coordinates read that way",
+			names, xn, yn, xy, tested, yx))
 		return x, y, fmt.Sprintf("header x/y swapped and degree-like values; %d of %d sampled rows in mainland China", xy, tested), true
 	}
-	sc.notes = append(sc.notes, fmt.Sprintf("possible coordinates in columns %s not used: degree-like values (%d or more decimals within ±180), but in neither order do most sampled rows fall in mainland China (%d and %d of %d), so they may as well be planar positions (metres); name them lat and lon to read them as positions",
-		names, degreeDecimals, yx, xy, tested))
-	return 0, 0, "", false
+	// Only x as the latitude fits the ranges.
+	sc.notes = append(sc.notes, fmt.Sprintf("header %s holds latitudes in %s and longitudes in %s (%d of %d sampled values in %s are beyond ±90, which a latitude cannot be); coordinates read that way",
+		names, xn, yn, sy.float-sy.inLat, sy.float, yn))
+	return x, y, fmt.Sprintf("header x/y swapped and degree-like values (by value range); %d of %d sampled rows in mainland China", xy, tested), true
 }
 
 func abs(x int) int {
@@ -628,8 +710,8 @@ func (sc *schema) valuePairs(st []colStats, sample [][][]byte, mainland func(lat
 		case ji > ij && 2*ji >= tested:
 			sc.addPair(j, i, fmt.Sprintf("value range; this order puts %d of %d sampled rows in mainland China, the other %d", ji, tested, ij))
 		default:
-			sc.notes = append(sc.notes, fmt.Sprintf("possible coordinates in columns %d,%d not used: both within ±90° and neither order puts most sampled rows in mainland China, so which is the latitude cannot be told",
-				i+1, j+1))
+			sc.unusedNote("possible coordinates in columns %d,%d not used: both within ±90° and neither order puts most sampled rows in mainland China, so which is the latitude cannot be told",
+				i+1, j+1)
 			continue
 		}
 		i++
@@ -715,7 +797,7 @@ func (sc *schema) possibleCoordinates(header []string, st []colStats, sample [][
 			if len(header) > 0 {
 				a, b = colName(header, i), colName(header, j)
 			}
-			sc.notes = append(sc.notes, fmt.Sprintf("possible coordinates in columns %s,%s not used: %s", a, b, why))
+			sc.unusedNote("possible coordinates in columns %s,%s not used: %s", a, b, why)
 			i++
 		}
 	}
@@ -725,8 +807,8 @@ func (sc *schema) possibleCoordinates(header []string, st []colStats, sample [][
 // stay numbers, and that is said).
 func (sc *schema) addPair(lat, lon int, why string) {
 	if len(sc.pairs) >= maxPairs {
-		sc.notes = append(sc.notes, fmt.Sprintf("more than %d coordinate pairs in a record: columns %s,%s not used as coordinates",
-			maxPairs, colName(sc.names, lat), colName(sc.names, lon)))
+		sc.unusedNote("more than %d coordinate pairs in a record: columns %s,%s not used as coordinates",
+			maxPairs, colName(sc.names, lat), colName(sc.names, lon))
 		return
 	}
 	p := len(sc.pairs)

@@ -40,7 +40,12 @@ const (
 //     are sensitive PI in the automotive context, DOMAIN §2) or a resident
 //     ID number in their records.
 //   - time_span_days: last minus first timestamp, in days.
-//   - contains_coordinates: any valid coordinate found.
+//   - contains_coordinates: any valid coordinate found; false when nothing
+//     coordinate-like was seen; left out (not measured, so assess asks for
+//     it) when no valid coordinate was found but some file holds possible
+//     coordinates the scan did not use: projected or whole-number x/y,
+//     unnamed or unpaired coordinate-like columns, coordinate-like values
+//     turning up late (see the files' problems).
 func Measure(ctx context.Context, baseDir string, globs []string, opt Options) (model.FactSet, *Report, error) {
 	var pats []string
 	for _, g := range globs {
@@ -100,15 +105,35 @@ func FactsOf(r *Report, source string) model.FactSet {
 		}
 		fs[FactTimeSpanDays] = model.FactValue{Value: *v, Source: source, Evidence: ev}
 	}
-	ev := fmt.Sprintf("%d valid coordinates (%d invalid)", r.Geo.Points, r.Geo.Invalid)
-	if len(r.Geo.Prefectures) > 0 {
-		ev += fmt.Sprintf(" in %d province(s) and %d prefecture(s): %s", len(r.Geo.Provinces), len(r.Geo.Prefectures), short(r.Geo.Prefectures, 12))
-		if r.Geo.PrefecturesApproximate {
-			ev += " (prefectures approximate)"
+	// contains_coordinates is left out when the scan saw possible
+	// coordinates it did not use and no valid one: the fact stays a
+	// question for the user rather than a false.
+	if v := r.Facts.ContainsCoordinates; v != nil {
+		ev := fmt.Sprintf("%d valid coordinates (%d invalid)", r.Geo.Points, r.Geo.Invalid)
+		if len(r.Geo.Prefectures) > 0 {
+			ev += fmt.Sprintf(" in %d province(s) and %d prefecture(s): %s", len(r.Geo.Provinces), len(r.Geo.Prefectures), short(r.Geo.Prefectures, 12))
+			if r.Geo.PrefecturesApproximate {
+				ev += " (prefectures approximate)"
+			}
+		}
+		if n := possibleFiles(r); n > 0 {
+			ev += fmt.Sprintf("; %d file(s) also hold possible coordinates not used", n)
+		}
+		fs[FactContainsCoordinates] = model.FactValue{Value: *v, Source: source, Evidence: ev}
+	}
+	return fs
+}
+
+// possibleFiles counts the files holding possible coordinates the scan did
+// not use.
+func possibleFiles(r *Report) int {
+	n := 0
+	for _, f := range r.Files {
+		if f.PossibleCoordinates > 0 {
+			n++
 		}
 	}
-	fs[FactContainsCoordinates] = model.FactValue{Value: r.Facts.ContainsCoordinates, Source: source, Evidence: ev}
-	return fs
+	return n
 }
 
 func totalRecords(r *Report) int64 {

@@ -50,6 +50,12 @@ type fileState struct {
 	// IDs, phones) with their records' flags: the subjects of a file that
 	// has no key column (a log), chosen at the end of the file.
 	txt [numTxt]*distinct.Flagged
+	// unused counts the problems that report possible coordinates not used
+	// (the schema's unusedNote, coordinate-like values turning up late in
+	// text columns), first at unusedLine: without a valid coordinate they
+	// leave contains_coordinates undetermined.
+	unused     int64
+	unusedLine int64
 }
 
 // chunkProblems collects problems with a bound.
@@ -202,6 +208,7 @@ func (s *Scanner) scanFile(ctx context.Context, path string) error {
 			fs.perConst = geolifeUser(path)
 		}
 		notes = fs.sch.notes
+		fs.unused = int64(fs.sch.unused)
 		if k := fs.sch.vehKey; k >= 0 {
 			switch fs.sch.kinds[k] {
 			case kVIN:
@@ -287,6 +294,10 @@ func (s *Scanner) textColumns(fs *fileState, ws []*worker) {
 		}
 	}
 	ws[0].probs.add(line, "possible coordinates in columns %s not used: coordinate-like values appear from here on in columns the first %d records decided hold text; name them lat and lon, or check the file", strings.Join(names, ","), sampleRows)
+	if fs.unused == 0 {
+		fs.unusedLine = line
+	}
+	fs.unused++
 }
 
 // jsonColumns lists the keys of a JSON Lines file over every worker's

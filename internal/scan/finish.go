@@ -147,6 +147,7 @@ func (s *Scanner) finishFile(fr *FileReport, fs *fileState, ws []*worker, notes 
 	}
 	fr.Problems = append(fr.Problems, probs.list...)
 	fr.ProblemCount = probs.count
+	fr.PossibleCoordinates, fr.PossibleLine = fs.unused, fs.unusedLine
 	fr.Status = StatusScanned
 	if fr.Malformed > 0 || readErr != nil {
 		fr.Status = StatusPartial
@@ -299,8 +300,19 @@ func (s *Scanner) Report() *Report {
 	if s.perInfer {
 		r.Subjects.Individuals.Inferred = "no person key in some files: each distinct vehicle counted as one individual"
 	}
-	// Facts.
-	r.Facts.ContainsCoordinates = g.points > 0
+	// Facts. contains_coordinates is true with a valid coordinate, false
+	// when nothing coordinate-like was seen, and not measured (nil) when
+	// the scan saw possible coordinates it did not use and found no valid
+	// one: the user is asked rather than told false.
+	unusedFiles := possibleFiles(r)
+	switch {
+	case g.points > 0:
+		r.Facts.ContainsCoordinates = ptr(true)
+	case unusedFiles > 0:
+		r.Notes = append(r.Notes, fmt.Sprintf("contains_coordinates is not measured: no valid coordinate was found, but %d file(s) hold possible coordinates the scan did not use (values that may be positions it cannot read or convert: see those files' problems). Declare contains_coordinates for the asset, or name the columns lat and lon (in degrees) and scan again.", unusedFiles))
+	default:
+		r.Facts.ContainsCoordinates = ptr(false)
+	}
 	if s.times > 0 {
 		v := r.Time.SpanDays
 		r.Facts.TimeSpanDays = &v
@@ -322,6 +334,8 @@ func (s *Scanner) Report() *Report {
 	}
 	return r
 }
+
+func ptr[T any](v T) *T { return &v }
 
 func sortedKeys(m map[string]int64) []string {
 	out := make([]string, 0, len(m))

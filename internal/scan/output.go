@@ -98,7 +98,12 @@ func WriteTable(w io.Writer, r *Report) error {
 	if v := r.Facts.TimeSpanDays; v != nil {
 		fact(FactTimeSpanDays, fmt.Sprintf("%.2f", *v))
 	}
-	fact(FactContainsCoordinates, fmt.Sprint(r.Facts.ContainsCoordinates))
+	if v := r.Facts.ContainsCoordinates; v != nil {
+		fact(FactContainsCoordinates, fmt.Sprint(*v))
+	} else {
+		fact(FactContainsCoordinates, fmt.Sprintf("undetermined: possible coordinates not used in %d file(s);", possibleFiles(r)))
+		fact("", "see their problems above and NOTES; declare the fact")
+	}
 	fact("region_level", "never set by a scan (a judgment); the prefectures above are its evidence")
 	if len(r.Notes) > 0 {
 		b.WriteString("\nNOTES\n")
@@ -282,6 +287,7 @@ var sarifRules = []sarifRule{
 	{ID: "phone", Name: "MobileNumber", ShortDescription: sarifMessage{"Mainland mobile phone numbers"}, DefaultConfig: sarifConfig{"warning"}},
 	{ID: "device_id", Name: "DeviceIdentifier", ShortDescription: sarifMessage{"Device and vehicle identifiers"}, DefaultConfig: sarifConfig{"note"}},
 	{ID: "coordinates", Name: "Coordinates", ShortDescription: sarifMessage{"Positions or trajectories (sensitive personal information in the automotive context)"}, DefaultConfig: sarifConfig{"warning"}},
+	{ID: "possible-coordinates", Name: "PossibleCoordinates", ShortDescription: sarifMessage{"Values that may be coordinates but were not read as positions (contains_coordinates is not measured when no valid coordinate is found)"}, DefaultConfig: sarifConfig{"warning"}},
 	{ID: "data-problem", Name: "DataProblem", ShortDescription: sarifMessage{"Malformed records, invalid values or parts not scanned"}, DefaultConfig: sarifConfig{"note"}},
 }
 
@@ -316,6 +322,11 @@ func WriteSARIF(w io.Writer, r *Report) error {
 		if f.Points > 0 {
 			res = append(res, sarifResult{RuleID: "coordinates", Level: level["coordinates"],
 				Message: sarifMessage{fmt.Sprintf("%d valid coordinates (%s)", f.Points, f.CRS)}, Locations: loc(f.Path, 0)})
+		}
+		if f.PossibleCoordinates > 0 {
+			res = append(res, sarifResult{RuleID: "possible-coordinates", Level: level["possible-coordinates"],
+				Message:   sarifMessage{fmt.Sprintf("%d problem(s) report possible coordinates not used as positions (see the data-problem results); without a valid coordinate, contains_coordinates is not measured", f.PossibleCoordinates)},
+				Locations: loc(f.Path, f.PossibleLine)})
 		}
 		for _, p := range f.Problems {
 			lv := "note"

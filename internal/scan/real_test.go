@@ -38,6 +38,11 @@ func scanPaths(t testing.TB, opt Options, paths ...string) *Report {
 
 func chinaTime(sec int64) string { return time.Unix(sec, 0).In(model.ChinaTZ).Format(time.RFC3339) }
 
+// isTrue and isFalse: contains_coordinates measured true, measured false
+// (nil is not measured).
+func isTrue(b *bool) bool  { return b != nil && *b }
+func isFalse(b *bool) bool { return b != nil && !*b }
+
 func has(xs []string, x string) bool {
 	for _, v := range xs {
 		if v == x {
@@ -75,7 +80,7 @@ func TestReal_JinanChargers(t *testing.T) {
 				t.Fatalf("places %v %v", g.Provinces, g.Prefectures)
 			}
 			// Stations are places, not people: no individuals, no vehicles.
-			if *r.Facts.Individuals != 0 || r.Facts.VehiclesInChina != nil || !r.Facts.ContainsCoordinates {
+			if *r.Facts.Individuals != 0 || r.Facts.VehiclesInChina != nil || !isTrue(r.Facts.ContainsCoordinates) {
 				t.Fatalf("facts %+v", r.Facts)
 			}
 			if f.ProblemCount != 48 || len(f.Problems) != 20 {
@@ -171,7 +176,7 @@ func TestReal_NegativeControls(t *testing.T) {
 	if r.Files[0].Records != 2709 || r.Files[0].Status != StatusScanned || d.VIN.Count+d.Plate.Count+d.CNID.Count+d.Phone.Count+d.DeviceID.Count != 0 {
 		t.Fatalf("obd %+v %+v", r.Files[0], d)
 	}
-	if r.Geo.Points != 0 || r.Time.Count != 0 || r.Facts.ContainsCoordinates || *r.Facts.Individuals != 0 || r.Facts.TimeSpanDays != nil {
+	if r.Geo.Points != 0 || r.Time.Count != 0 || !isFalse(r.Facts.ContainsCoordinates) || *r.Facts.Individuals != 0 || r.Facts.TimeSpanDays != nil {
 		t.Fatalf("obd facts %+v geo %+v time %+v", r.Facts, r.Geo, r.Time)
 	}
 	for _, c := range r.Files[0].Columns {

@@ -53,6 +53,15 @@ type FileReport struct {
 	// its valid coordinates (for per-file SARIF results).
 	Found  map[string]int64 `json:"found,omitempty"`
 	Points int64            `json:"points"`
+	// PossibleCoordinates counts this file's problems that report possible
+	// coordinates not used (columns that may hold positions the scan could
+	// not read or convert: projected x/y, whole numbers in degree range,
+	// unnamed or unpaired coordinate-like columns, coordinate-like values
+	// turning up late). Without a valid coordinate anywhere they leave
+	// contains_coordinates undetermined. PossibleLine is the line of the
+	// first (0: found while deciding the columns).
+	PossibleCoordinates int64 `json:"possible_coordinates,omitempty"`
+	PossibleLine        int64 `json:"-"`
 	// FirstLine is, per detector, the first line where one was found.
 	FirstLine map[string]int64 `json:"-"`
 	// Fingerprint is set in sketches only: a keyed hash of the file's
@@ -156,9 +165,13 @@ type Subject struct {
 
 // ScanFacts are the pack facts the scan measured (absent when not measured).
 type ScanFacts struct {
-	VehiclesInChina      *int64   `json:"vehicles_in_china,omitempty"`
-	TimeSpanDays         *float64 `json:"time_span_days,omitempty"`
-	ContainsCoordinates  bool     `json:"contains_coordinates"`
-	Individuals          *int64   `json:"individuals,omitempty"`
-	SensitiveIndividuals *int64   `json:"sensitive_individuals,omitempty"`
+	VehiclesInChina *int64   `json:"vehicles_in_china,omitempty"`
+	TimeSpanDays    *float64 `json:"time_span_days,omitempty"`
+	// ContainsCoordinates: true when a valid coordinate was found, false
+	// when nothing coordinate-like was seen, absent (nil) when no valid
+	// coordinate was found but some file holds possible coordinates the
+	// scan did not use (FileReport.PossibleCoordinates).
+	ContainsCoordinates  *bool  `json:"contains_coordinates,omitempty"`
+	Individuals          *int64 `json:"individuals,omitempty"`
+	SensitiveIndividuals *int64 `json:"sensitive_individuals,omitempty"`
 }

@@ -151,7 +151,7 @@ func TestScan_CoordinateHeadersAndPairs(t *testing.T) {
 	for _, c := range cases {
 		r := scanPaths(t, Options{Geo: fakeGeo}, writeTemp(t, c.name, c.header+"\n"+rowsOf(370, c.row)))
 		f := r.Files[0]
-		if r.Geo.Points != c.points || !r.Facts.ContainsCoordinates || f.CRS != c.crs {
+		if r.Geo.Points != c.points || !isTrue(r.Facts.ContainsCoordinates) || f.CRS != c.crs {
 			t.Errorf("%s: points %d crs %s columns %+v problems %+v", c.name, r.Geo.Points, f.CRS, f.Columns, f.Problems)
 		}
 	}

@@ -304,6 +304,9 @@ func FuzzScanFile(f *testing.F) {
 		"id,X,Y\n1,116.397128,39.908722\n2,116.397301,39.908911\n",
 		"id,x,y\n1,39.908722,116.397128\n2,39.9,116.4\n",
 		"id,x,y\n1,448123.25,4419876.5\n2,448130.0,4419880.75\n",
+		// x/y with 0,0 no-fix rows, one decimal, empty, whole numbers in degree range.
+		"id,x,y\n1,0,0\n2,116.397128,39.908722\n3,139.7,35.6\n",
+		"id,x,y\n1,116.3,39.9\n2,,\n3,80,20\n",
 	} {
 		f.Add([]byte(s))
 	}
