@@ -28,6 +28,10 @@ type Measurement struct {
 	Facts model.FactSet
 	// Problem says why sources were not (fully) measured, if so.
 	Problem string
+	// Unsettled are facts the scan looked for and could not decide, with
+	// why (scan.UnsettledFacts); unless declared, the decisions that read
+	// them ask for them.
+	Unsettled map[string]string
 }
 
 // Options control an assessment.
@@ -97,6 +101,9 @@ type Prepared struct {
 	procs    map[string]*model.Processor
 	assets   map[string]*model.Asset
 	eff      map[string]model.FactSet // effective facts per asset
+	// unsettled: per asset, facts its scan could not decide (and not
+	// declared), with why.
+	unsettled map[string]map[string]string
 	base     map[string]identify.Result
 	usesYTD  map[string]bool // per item
 	ledger   *transfer.Ledger
@@ -109,7 +116,7 @@ type Prepared struct {
 
 func newRun(inv *model.Inventory, set *rulepack.Set, opt Options) *Prepared {
 	r := &Prepared{inv: inv, set: set, opt: opt, procs: inv.ProcessorByID(), assets: inv.AssetByID(),
-		eff: make(map[string]model.FactSet, len(inv.Assets)), base: make(map[string]identify.Result, len(inv.Assets)),
+		eff: make(map[string]model.FactSet, len(inv.Assets)), unsettled: map[string]map[string]string{}, base: make(map[string]identify.Result, len(inv.Assets)),
 		usesYTD: map[string]bool{}, ledger: transfer.NewLedger()}
 	for id := range set.Items {
 		r.usesYTD[id] = identify.DependsOn(set, id, YTDFact)
@@ -139,6 +146,14 @@ func (r *Prepared) facts() {
 		fs := make(model.FactSet, len(a.Facts)+len(m.Facts))
 		for k, v := range a.Facts {
 			fs[k] = v
+		}
+		for k, why := range m.Unsettled {
+			if _, declared := a.Facts[k]; !declared {
+				if r.unsettled[a.ID] == nil {
+					r.unsettled[a.ID] = map[string]string{}
+				}
+				r.unsettled[a.ID][k] = why
+			}
 		}
 		{
 			if m.Problem != "" {
@@ -267,6 +282,9 @@ func (r *Prepared) identifyAt(ctx context.Context, id string, ytd model.FactValu
 	st.Result = res.Result
 	st.TransferAsset = model.TransferAsset{ID: id, Result: res.Result, Matched: res.Matched, Missing: res.Missing}
 	st.ContainsCoordinates = boolFact(fs, "contains_coordinates")
+	if st.ContainsCoordinates == nil {
+		st.CoordinatesUnsettled = r.unsettled[id]["contains_coordinates"]
+	}
 	st.GeoProcessed = boolFact(fs, "geo_confidentiality_processed")
 	return st
 }

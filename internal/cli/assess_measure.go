@@ -58,7 +58,7 @@ func measureAssets(ctx context.Context, env *Env, inv *model.Inventory, f *measu
 			out[a.ID] = assess.Measurement{Problem: err.Error()}
 			continue
 		}
-		m := assess.Measurement{Facts: facts}
+		m := assess.Measurement{Facts: facts, Unsettled: scan.UnsettledFacts(rep)}
 		var partial []string
 		for _, fr := range rep.Files {
 			if fr.Status != scan.StatusScanned {

@@ -124,8 +124,21 @@ func TestAssess_PossibleCoordinatesLeaveTheFactMissing(t *testing.T) {
 		}
 	}
 	if !needed {
-		// The scan leaves the fact out; asking for it is the transfer
-		// decision's part (internal/transfer reads only a known true).
-		t.Skip("assess does not yet list contains_coordinates as needed when it is missing (internal/transfer)")
+		t.Fatalf("contains_coordinates not asked for: assets %+v transfers %+v", a.Assets, a.Transfers)
+	}
+	// The transfer cannot be let through on a guess: its coverage waits
+	// for the answer (the service denies it, --fail-on undetermined stops it).
+	if cov := a.Transfers[0].Coverage.Status; cov != model.CovUndetermined {
+		t.Errorf("transfer coverage %q with coordinates unsettled, want undetermined", cov)
+	}
+	// Declared processed: nothing to wait for.
+	processed := assessJSON(t, data, "vehicles_in_china: 5, geo_confidentiality_processed: true, infers_sensitive_geo: false")
+	if cov := processed.Transfers[0].Coverage.Status; cov == model.CovUndetermined {
+		t.Errorf("declared processed: coverage still undetermined: %+v", processed.Transfers[0].Coverage)
+	}
+	// Declared without coordinates: the user's answer decides.
+	none := assessJSON(t, data, "contains_coordinates: false, vehicles_in_china: 5, geo_confidentiality_processed: false, infers_sensitive_geo: false")
+	if cov := none.Transfers[0].Coverage.Status; cov == model.CovUndetermined {
+		t.Errorf("declared false: coverage still undetermined: %+v", none.Transfers[0].Coverage)
 	}
 }

@@ -124,6 +124,22 @@ func FactsOf(r *Report, source string) model.FactSet {
 	return fs
 }
 
+// UnsettledFacts are the facts the scan looked for but could not decide,
+// with why: contains_coordinates when no valid coordinate was found but
+// some file holds possible coordinates the scan did not use. assess asks
+// the user for them where they matter (a transfer of coordinates needs
+// them processed) instead of reading them as false.
+func UnsettledFacts(r *Report) map[string]string {
+	if r.Facts.ContainsCoordinates != nil {
+		return nil
+	}
+	n := possibleFiles(r)
+	if n == 0 {
+		return nil
+	}
+	return map[string]string{FactContainsCoordinates: fmt.Sprintf("%d of its source file(s) hold possible coordinates the scan did not use (see `xborder scan` problems: projected metres, whole numbers in degree range, unpaired or unplaceable columns)", n)}
+}
+
 // possibleFiles counts the files holding possible coordinates the scan did
 // not use.
 func possibleFiles(r *Report) int {

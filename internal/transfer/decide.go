@@ -19,7 +19,11 @@ type AssetStatus struct {
 	Result string // important | not_important | undetermined
 	model.TransferAsset
 	ContainsCoordinates *bool
-	GeoProcessed        *bool
+	// CoordinatesUnsettled, when ContainsCoordinates is unknown, says why
+	// the asset may hold coordinates (its scan saw possible coordinates it
+	// did not use); "" when nothing suggests it does.
+	CoordinatesUnsettled string
+	GeoProcessed         *bool
 }
 
 // Identifier identifies an asset at a transfer, given the processor's
@@ -108,7 +112,8 @@ func (e *Engine) Decide(t *model.Transfer, l *Ledger) *Decision {
 	// Identification of each asset at the transfer date.
 	geoRule := set.BoolOr("geo_processing_required_before_transfer", false)
 	impAny, impUnknown := false, false
-	var geoUnknown []string // assets with coordinates whose processing is not known
+	var geoUnknown []string    // assets with coordinates whose processing is not known
+	var coordsUnknown []string // assets that may hold coordinates (unsettled by their scan), not known processed
 	var missing []model.Missing
 	for _, id := range t.Assets {
 		st := e.Identify(id, ytdFact)
@@ -119,6 +124,19 @@ func (e *Engine) Decide(t *model.Transfer, l *Ledger) *Decision {
 		case model.Undetermined:
 			impUnknown = true
 			missing = append(missing, st.Missing...)
+		}
+		// Coordinates the scan could not settle may be there: unless they
+		// are known to be processed, the transfer waits for the answer.
+		if geoRule && st.ContainsCoordinates == nil && st.CoordinatesUnsettled != "" && (st.GeoProcessed == nil || !*st.GeoProcessed) {
+			coordsUnknown = append(coordsUnknown, id)
+			missing = append(missing, model.Missing{Fact: "contains_coordinates",
+				Question: fmt.Sprintf("Asset %s: %s. Does it contain coordinates (locations, trajectories, maps)?", id, st.CoordinatesUnsettled)})
+			if st.GeoProcessed == nil {
+				missing = append(missing, model.Missing{Fact: "geo_confidentiality_processed",
+					Question: fmt.Sprintf("Asset %s may hold coordinates: have they been processed with nationally recognised geographic-information confidentiality technology?", id)})
+			}
+			res.Reasons = append(res.Reasons, model.Reason{Rule: "geo_confidentiality", Provenance: model.ProvCommentary,
+				Text: fmt.Sprintf("Asset %s may hold coordinates (%s) and they are not known to be processed with the recognised confidentiality technology; unprocessed coordinates may not leave.", id, st.CoordinatesUnsettled)})
 		}
 		if geoRule && st.ContainsCoordinates != nil && *st.ContainsCoordinates {
 			switch {
@@ -272,6 +290,10 @@ func (e *Engine) Decide(t *model.Transfer, l *Ledger) *Decision {
 	case len(geoUnknown) > 0 && (cov.Status == model.CovCovered || cov.Status == model.CovNotRequired):
 		cov.Status = model.CovUndetermined
 		cov.Problems = append(cov.Problems, fmt.Sprintf("geo_confidentiality_processed unknown for %s: coordinates may leave only after processing with the recognised confidentiality technology", strings.Join(geoUnknown, ", ")))
+		cov.Approval, d.Approval = "", ""
+	case len(coordsUnknown) > 0 && (cov.Status == model.CovCovered || cov.Status == model.CovNotRequired):
+		cov.Status = model.CovUndetermined
+		cov.Problems = append(cov.Problems, fmt.Sprintf("contains_coordinates unknown for %s (its scan saw possible coordinates it did not use): coordinates may leave only after processing with the recognised confidentiality technology", strings.Join(coordsUnknown, ", ")))
 		cov.Approval, d.Approval = "", ""
 	}
 	return d
