@@ -95,23 +95,23 @@ func (r *Prepared) Set() *rulepack.Set { return r.set }
 // (the service keeps one per inventory version). Decide is safe for
 // concurrent use with distinct ledgers.
 type Prepared struct {
-	inv      *model.Inventory
-	set      *rulepack.Set
-	opt      Options
-	procs    map[string]*model.Processor
-	assets   map[string]*model.Asset
-	eff      map[string]model.FactSet // effective facts per asset
+	inv    *model.Inventory
+	set    *rulepack.Set
+	opt    Options
+	procs  map[string]*model.Processor
+	assets map[string]*model.Asset
+	eff    map[string]model.FactSet // effective facts per asset
 	// unsettled: per asset, facts its scan could not decide (and not
 	// declared), with why.
 	unsettled map[string]map[string]string
-	base     map[string]identify.Result
-	usesYTD  map[string]bool // per item
-	ledger   *transfer.Ledger
-	results  []model.TransferResult
-	decs     []*transfer.Decision
-	findings []model.Finding
-	assetRes []model.AssetResult
-	eng      *transfer.Engine
+	base      map[string]identify.Result
+	usesYTD   map[string]bool // per item
+	ledger    *transfer.Ledger
+	results   []model.TransferResult
+	decs      []*transfer.Decision
+	findings  []model.Finding
+	assetRes  []model.AssetResult
+	eng       *transfer.Engine
 }
 
 func newRun(inv *model.Inventory, set *rulepack.Set, opt Options) *Prepared {
