@@ -4,6 +4,7 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path"
@@ -76,17 +77,33 @@ func readSource(spec string) (*source, error) {
 		}
 		return &source{name: "builtin:" + spec, data: b}, nil
 	}
-	b, err := os.ReadFile(spec)
+	f, err := os.Open(spec)
 	if err != nil {
 		return nil, xerr.BadInput(fmt.Errorf("read pack: %w", err))
 	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, MaxPackBytes+1))
+	if err != nil {
+		return nil, xerr.BadInput(fmt.Errorf("read pack: %w", err))
+	}
+	if len(b) > MaxPackBytes {
+		return nil, xerr.BadInputf("%s: a pack file may hold at most %d KiB (the bundled editions hold under 25 KiB); this one is larger", spec, MaxPackBytes>>10)
+	}
 	return &source{name: spec, data: b}, nil
 }
+
+// MaxPackBytes bounds a pack file: the YAML parser's time grows faster
+// than the file on hostile input (thousands of anchors and aliases), and
+// ten times the largest bundled edition is room enough for any patch.
+const MaxPackBytes = 256 << 10
 
 // Parse decodes one pack document strictly: unknown keys, wrong types,
 // duplicate keys and numbers not written as plain decimals (see
 // checkNumbers) are errors with file:line:column.
 func Parse(name string, data []byte) (*Pack, error) {
+	if len(data) > MaxPackBytes {
+		return nil, xerr.BadInputf("%s: a pack file may hold at most %d KiB; this one holds %d", name, MaxPackBytes>>10, len(data))
+	}
 	s := &source{name: name, data: data}
 	if err := s.parse(); err != nil {
 		return nil, err

@@ -3,6 +3,7 @@ package rulepack
 import (
 	"fmt"
 	"reflect"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -113,13 +114,18 @@ func (c *numChecker) resolve(a *ast.AliasNode) *ast.AnchorNode {
 		return nil
 	}
 	at := a.GetToken().Position.Offset
-	var found *ast.AnchorNode
-	for _, an := range c.anchors[a.Value.GetToken().Value] {
-		if tk := an.GetToken(); tk != nil && tk.Position != nil && tk.Position.Offset < at {
-			found = an
-		}
+	// Anchors of one name are collected in document order: the last one
+	// before the alias is found by binary search, not by a scan per alias
+	// (thousands of same-named anchors and aliases made that quadratic).
+	list := c.anchors[a.Value.GetToken().Value]
+	i := sort.Search(len(list), func(i int) bool {
+		tk := list[i].GetToken()
+		return tk == nil || tk.Position == nil || tk.Position.Offset >= at
+	})
+	if i == 0 {
+		return nil
 	}
-	return found
+	return list[i-1]
 }
 
 // peel returns the node an anchor, alias or tag stands for.

@@ -221,3 +221,34 @@ func TestLoad_NumbersInTextFields(t *testing.T) {
 		}
 	}
 }
+
+// A pack file larger than MaxPackBytes is refused before it is parsed (the
+// parser's time grows faster than the file on hostile input); one at the
+// limit is parsed.
+func TestLoad_PackSizeLimit(t *testing.T) {
+	head := "pack: big\nversion: \"1\"\nextends: [guidelines-2026, provisions-2024]\n"
+	for _, c := range []struct {
+		size int
+		want string
+	}{
+		{rulepack.MaxPackBytes, ""},
+		{rulepack.MaxPackBytes + 1, "a pack file may hold at most 256 KiB"},
+	} {
+		pad := c.size - len(head)
+		body := head + strings.Repeat("#", pad-1) + "\n"
+		path := filepath.Join(t.TempDir(), "big.yaml")
+		if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, err := loadWith(t, path)
+		switch {
+		case c.want == "" && err != nil:
+			t.Errorf("%d bytes: %v", c.size, err)
+		case c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)):
+			t.Errorf("%d bytes: %v, want %q", c.size, err, c.want)
+		}
+		if _, err := rulepack.Parse("big.yaml", []byte(body)); (err != nil) != (c.want != "") {
+			t.Errorf("Parse of %d bytes: %v", c.size, err)
+		}
+	}
+}
