@@ -85,7 +85,22 @@ func VerifyState(ctx context.Context, tx store.ReadTx) (*StateReport, error) {
 			}
 			return a < b
 		})
-		rep.Problems = append(rep.Problems, probs[:min(len(probs), 100)]...)
+		// At most 100 of each kind: state-wide problems (totals, usage,
+		// counts of what was not listed) must not be pushed out by a flood
+		// of entry problems.
+		var entryProbs, stateProbs []audit.Problem
+		for _, p := range probs {
+			if p.Entry >= 0 {
+				entryProbs = append(entryProbs, p)
+			} else {
+				stateProbs = append(stateProbs, p)
+			}
+		}
+		if n := len(entryProbs) - 100; n > 0 {
+			entryProbs = append(entryProbs[:100], audit.Problem{Entry: -1, Text: fmt.Sprintf("%d more problems with entries not listed", n)})
+		}
+		rep.Problems = append(rep.Problems, entryProbs...)
+		rep.Problems = append(rep.Problems, stateProbs[:min(len(stateProbs), 100)]...)
 	}()
 
 	totals := map[totKey]store.YearTotal{}
@@ -410,15 +425,26 @@ func (c *recordCursor) peekAt(ctx context.Context, k int) (decodedRecord, bool, 
 func (c *recordCursor) next() { c.pos++ }
 
 // spike reports whether r, the record at the cursor, jumped ahead of the
-// records after it: the next one points back between the last merged
-// record and r. An edit of one record's log index makes exactly that.
+// records after it: one of the next spikeLookahead records points back
+// between the last merged record and r. An edit of one record's log index,
+// or of a few consecutive ones, makes exactly that; intact records only
+// ever point further on.
 func spike(ctx context.Context, c *recordCursor, r decodedRecord, last int64) bool {
-	n, ok, err := c.peekAt(ctx, 1)
-	if err != nil || !ok {
-		return false // a read error surfaces at the next peek
+	for k := 1; k <= spikeLookahead; k++ {
+		n, ok, err := c.peekAt(ctx, k)
+		if err != nil || !ok {
+			return false // a read error surfaces at the next peek
+		}
+		if n.row.LogIndex < r.row.LogIndex && int64(n.row.LogIndex) > last {
+			return true
+		}
 	}
-	return n.row.LogIndex < r.row.LogIndex && int64(n.row.LogIndex) > last
+	return false
 }
+
+// spikeLookahead is how many records after a jump are looked at to tell an
+// edited record from a real gap in the log.
+const spikeLookahead = 16
 
 // maxStragglers bounds the records out of log order that are compared with
 // their entries one by one (a query each): beyond it they are counted.

@@ -255,3 +255,53 @@ func TestVerifyState_ManyOutOfOrderAreCounted(t *testing.T) {
 		t.Errorf("out of order %d (want 3), counted %d (want 1), differs %d, records %d:\n%s", out, more, differs, rep.CheckRecords, all.String())
 	}
 }
+
+// Two consecutive records edited to point far ahead are both blamed, and
+// nothing else: the look-ahead sees the intact records come back.
+func TestVerifyState_TwoJumpsBlameTwo(t *testing.T) {
+	defer gateway.SetStateWindow(6)()
+	path := filepath.Join(t.TempDir(), "j2.db")
+	st := openSQLite(t, path)
+	g := setupOn(t, st, gateway.Options{})
+	const n = 40
+	for i := 0; i < n; i++ {
+		if _, _, _, gerr := check(t, g, fmt.Sprintf("k-%02d", i), gatewaytest.CrossingCheck(fmt.Sprintf("t-%02d", i))); gerr != nil {
+			t.Fatal(gerr)
+		}
+	}
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	// t-05 and t-06 move 30 entries on (onto the entries of t-35, t-36).
+	if _, err := db.Exec(`UPDATE checks SET log_index = log_index + 30 WHERE transfer_id IN ('t-05', 't-06')`); err != nil {
+		t.Fatal(err)
+	}
+	var rep *gateway.StateReport
+	if err := st.View(context.Background(), func(tx store.ReadTx) error {
+		var err error
+		rep, err = gateway.VerifyState(context.Background(), tx)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	var out, differs, deleted int
+	var all strings.Builder
+	for _, p := range rep.Problems {
+		fmt.Fprintln(&all, p.Text)
+		switch {
+		case strings.Contains(p.Text, "is out of log order"):
+			out++
+		case strings.Contains(p.Text, "differs from its entry"):
+			differs++
+		case strings.Contains(p.Text, "has no check record"):
+			deleted++
+		}
+	}
+	// Each edited record: out of order and unlike its new entry; the two
+	// entries they left have no record. Nothing about intact records.
+	if out != 2 || differs != 2 || deleted != 2 || len(rep.Problems) != 6 {
+		t.Errorf("out of order %d, differs %d, without record %d (want 2 each, 6 in all):\n%s", out, differs, deleted, all.String())
+	}
+}
