@@ -185,7 +185,16 @@ func (c *numChecker) walk(n ast.Node, t reflect.Type, path []string, depth int) 
 		// A tag makes the decoder convert text on its own terms: !!int
 		// "100_000" decoded to 0 and !!float '1e5' to 100000, past every
 		// check here. A number or an untyped parameter value takes none.
-		if isNumberKind(t.Kind()) || t.Kind() == reflect.Interface {
+		// An untyped value may carry !!bool or !!str (a parameter can be a
+		// flag or a word); !!int and !!float convert text into a number.
+		numTag := false
+		if tk := x.GetToken(); tk != nil {
+			switch tk.Value {
+			case "!!int", "!!float", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float":
+				numTag = true
+			}
+		}
+		if isNumberKind(t.Kind()) || (t.Kind() == reflect.Interface && numTag) {
 			if _, scalar := x.Value.(ast.ScalarNode); scalar || x.Value == nil {
 				if tk := x.GetToken(); tk != nil && tk.Position != nil {
 					c.errs = append(c.errs, &xerr.PosError{File: c.s.name, Line: tk.Position.Line, Col: tk.Position.Column,
@@ -331,7 +340,7 @@ func (c *numChecker) judge(n ast.Node, t reflect.Type, path []string) {
 // and pass.
 func (c *numChecker) judgeText(n ast.Node, path []string) {
 	switch n.(type) {
-	case *ast.IntegerNode, *ast.FloatNode:
+	case *ast.IntegerNode, *ast.FloatNode, *ast.InfinityNode, *ast.NanNode:
 	default:
 		return
 	}

@@ -193,6 +193,8 @@ func TestLoad_NumbersInTextFields(t *testing.T) {
 		{`010`, `version: 010 would be read as the number 8: quote it ("010")`},
 		{`0x10`, `version: 0x10 would be read as the number 16`},
 		{`.5`, `version: .5 would be read as the number 0.5`},
+		{`.inf`, `version: .inf would be read as the number +Inf`},
+		{`.nan`, `version: .nan would be read as the number NaN`},
 	} {
 		path := filepath.Join(t.TempDir(), "v.yaml")
 		src := "pack: text-version\nversion: " + c.version + "\nextends: [guidelines-2026, provisions-2024]\n"
@@ -249,6 +251,32 @@ func TestLoad_PackSizeLimit(t *testing.T) {
 		}
 		if _, err := rulepack.Parse("big.yaml", []byte(body)); (err != nil) != (c.want != "") {
 			t.Errorf("Parse of %d bytes: %v", c.size, err)
+		}
+	}
+}
+
+// A parameter value may carry !!bool or !!str (a flag or a word); only the
+// number tags are refused, since they convert text into a number.
+func TestLoad_TagsOnParameterValues(t *testing.T) {
+	for _, c := range []struct {
+		value, want string // want "": loads
+	}{
+		{`!!bool true`, ""},
+		{`true`, ""},
+		{`!!int "1"`, "the tag !!int is not allowed on a number"},
+		{`!!float "1"`, "the tag !!float is not allowed on a number"},
+	} {
+		path := filepath.Join(t.TempDir(), "tag.yaml")
+		src := "pack: tags\nversion: \"1\"\nextends: [guidelines-2026, provisions-2024]\nparameters:\n  claimed_exemptions_count: {value: " + c.value + ", provenance: inferred, text: x}\n"
+		if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, err := loadWith(t, path)
+		switch {
+		case c.want == "" && err != nil:
+			t.Errorf("%s: %v", c.value, err)
+		case c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)):
+			t.Errorf("%s: %v, want %q", c.value, err, c.want)
 		}
 	}
 }
