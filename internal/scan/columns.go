@@ -3,6 +3,7 @@ package scan
 import (
 	"bytes"
 	"fmt"
+	"math"
 	"sort"
 	"strings"
 
@@ -177,6 +178,9 @@ type schema struct {
 	// 2*pair (latitude) or 2*pair+1 (longitude), -1 for other columns.
 	pairs []coordPair
 	slot  []int8
+	// scale per pair: a divisor for integer degrees (1e6, 1e7), 0 for
+	// degrees (scaledDegrees).
+	scale []float64
 	// Coordinate problems found while deciding (header swapped, order
 	// assumed, possible coordinates not used).
 	notes []string
@@ -459,6 +463,19 @@ func (sc *schema) decideCoordinates(header []string, hints []detect.Hint, st []c
 		why := p.la.why
 		if p.lo.why != why {
 			why = p.la.why + " / " + p.lo.why
+		}
+		if d, name, swap, ok := scaledDegrees(sample, lat, lon, mainland); ok {
+			if swap {
+				lat, lon = lon, lat
+			}
+			sc.notes = append(sc.notes, fmt.Sprintf("columns %s,%s: values read as %s (integers divided by %s)",
+				colName(header, lat), colName(header, lon), name, trimFloat(d)))
+			why += "; " + name
+			k := len(sc.pairs)
+			if sc.addPair(lat, lon, why); len(sc.pairs) > k {
+				sc.scale[k] = d
+			}
+			continue
 		}
 		sc.addPair(lat, lon, why)
 	}
@@ -803,6 +820,73 @@ func (sc *schema) possibleCoordinates(header []string, st []colStats, sample [][
 	}
 }
 
+// Scaled integer degrees in coordinate-named columns.
+const (
+	// scaledShare of a pair's sampled rows (both values present, not
+	// both zero) must be whole numbers with one beyond ±180, and in
+	// range once divided.
+	scaledShare = 0.9
+)
+
+// scaledDegrees tells whether a named coordinate pair holds integer
+// degrees scaled by 1e6 (millionths of a degree, as GB/T 32960 stores
+// positions) or 1e7 (the E7 format): 90% of the sampled rows whose values
+// are not both zero are whole numbers, at least one beyond ±180, within
+// range once divided, and at least one sampled row falls in mainland China
+// read so (the scale that puts more rows there wins, 1e6 on a tie; the
+// order of the columns too, swap saying the header has them the other way
+// round). Without a row in the mainland the pair is read as it is, its
+// values out of range are counted invalid and, without a valid coordinate,
+// leave contains_coordinates undetermined (outOfRangeNote).
+func scaledDegrees(sample [][][]byte, lat, lon int, mainland func(lat, lon float64) bool) (div float64, name string, swap, ok bool) {
+	type sc struct {
+		d    float64
+		name string
+	}
+	scales := []sc{{1e6, "millionths of a degree (GB/T 32960)"}, {1e7, "ten-millionths of a degree (E7)"}}
+	var rows [][2]float64
+	whole, big := 0, false
+	for _, rec := range sample {
+		if lat >= len(rec) || lon >= len(rec) {
+			continue
+		}
+		a, ok1 := detect.ParseFloat(bytes.TrimSpace(rec[lat]))
+		b, ok2 := detect.ParseFloat(bytes.TrimSpace(rec[lon]))
+		if !ok1 || !ok2 || (a == 0 && b == 0) {
+			continue
+		}
+		rows = append(rows, [2]float64{a, b})
+		if a == math.Trunc(a) && b == math.Trunc(b) {
+			whole++
+			big = big || math.Abs(a) > 180 || math.Abs(b) > 180
+		}
+	}
+	if len(rows) == 0 || !big || share(whole, len(rows)) < scaledShare {
+		return 0, "", false, false
+	}
+	best := 0
+	for _, c := range scales {
+		in, ab, ba := 0, 0, 0
+		for _, r := range rows {
+			a, b := r[0]/c.d, r[1]/c.d
+			if math.Abs(a) <= 180 && math.Abs(b) <= 180 && min(math.Abs(a), math.Abs(b)) <= 90 {
+				in++
+			}
+			if mainland(a, b) {
+				ab++
+			}
+			if mainland(b, a) {
+				ba++
+			}
+		}
+		if share(in, len(rows)) < scaledShare || max(ab, ba) <= best {
+			continue
+		}
+		best, div, name, swap, ok = max(ab, ba), c.d, c.name, ba > ab, true
+	}
+	return div, name, swap, ok
+}
+
 // addPair makes lat and lon a coordinate pair (beyond maxPairs the columns
 // stay numbers, and that is said).
 func (sc *schema) addPair(lat, lon int, why string) {
@@ -813,6 +897,7 @@ func (sc *schema) addPair(lat, lon int, why string) {
 	}
 	p := len(sc.pairs)
 	sc.pairs = append(sc.pairs, coordPair{lat, lon})
+	sc.scale = append(sc.scale, 0)
 	sc.kinds[lat], sc.kinds[lon] = kLat, kLon
 	sc.slot[lat], sc.slot[lon] = int8(2*p), int8(2*p+1)
 	sc.why[lat], sc.why[lon] = why, why

@@ -104,9 +104,13 @@ type worker struct {
 	assumed                           bool
 	points, outside, invalid, swapped int64
 	inChina, hkmotw                   int64
-	places                            placeTab
-	probs                             problems
-	line, seq                         int64
+	// oor counts coordinates out of range that are not placeholders
+	// (the first at oorLine, with its values).
+	oor, oorLine   int64
+	oorLat, oorLon float64
+	places         placeTab
+	probs          problems
+	line, seq      int64
 
 	fields  [][]byte
 	scratch []byte

@@ -3,6 +3,7 @@ package scan
 import (
 	"errors"
 	"fmt"
+	"math"
 	"sort"
 	"strconv"
 	"strings"
@@ -147,6 +148,27 @@ func (s *Scanner) finishFile(fr *FileReport, fs *fileState, ws []*worker, notes 
 	}
 	fr.Problems = append(fr.Problems, probs.list...)
 	fr.ProblemCount = probs.count
+	if fr.Points == 0 {
+		// Coordinate columns (or keys) that yielded only values out of
+		// range, not (0,0) or empty placeholders: possible coordinates in
+		// another unit or format, so contains_coordinates is not false.
+		var oor, line int64
+		var lat, lon float64
+		for _, w := range ws {
+			if w.oor > 0 && (oor == 0 || w.oorLine < line) {
+				line, lat, lon = w.oorLine, w.oorLat, w.oorLon
+			}
+			oor += w.oor
+		}
+		if oor > 0 {
+			fr.Problems = append(fr.Problems, Problem{Line: line, Text: outOfRangeNote(oor, lat, lon)})
+			fr.ProblemCount++
+			if fs.unused == 0 || line < fs.unusedLine {
+				fs.unusedLine = line
+			}
+			fs.unused++
+		}
+	}
 	fr.PossibleCoordinates, fr.PossibleLine = fs.unused, fs.unusedLine
 	fr.Status = StatusScanned
 	if fr.Malformed > 0 || readErr != nil {
@@ -336,6 +358,41 @@ func (s *Scanner) Report() *Report {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// outOfRangeNote reports the coordinates of a file with no valid one that
+// are out of range (placeholders left out): possible coordinates in
+// another unit or format, named when the first value suggests one.
+func outOfRangeNote(n int64, lat, lon float64) string {
+	likely := ""
+	if f := likelyFormat(lat, lon); f != "" {
+		likely = " (the first, " + trimFloat(lat) + "," + trimFloat(lon) + ", looks like " + f + ")"
+	}
+	return fmt.Sprintf("possible coordinates not used: %d value pair(s) in coordinate columns are out of degree range and no valid coordinate was found%s; they may be positions in another unit or format, which the scan does not convert: contains_coordinates is left undetermined; convert them to degrees to place them", n, likely)
+}
+
+// likelyFormat names the unit or format an out-of-range coordinate pair
+// looks like ("" when none fits): integer millionths of a degree (GB/T
+// 32960) or ten-millionths (E7), NMEA degrees and minutes (ddmm.mmmm),
+// metres in a projected system, or a latitude and longitude swapped.
+func likelyFormat(lat, lon float64) string {
+	al, ao := math.Abs(lat), math.Abs(lon)
+	whole := lat == math.Trunc(lat) && lon == math.Trunc(lon)
+	inRange := func(s float64) bool { return al/s <= 90 && ao/s <= 180 }
+	nmea := func(v float64) bool { return math.Mod(v, 100) < 60 }
+	switch {
+	case whole && max(al, ao) >= 1e6 && inRange(1e6) && !inRange(1e5):
+		return "millionths of a degree (GB/T 32960)"
+	case whole && max(al, ao) >= 1e7 && inRange(1e7):
+		return "ten-millionths of a degree (E7)"
+	case al <= 180 && ao <= 90:
+		return "a latitude and a longitude swapped"
+	case al <= 9000 && ao <= 18000 && nmea(al) && nmea(ao) && !whole:
+		return "NMEA degrees and minutes (ddmm.mmmm)"
+	case max(al, ao) >= projectedMin:
+		return "metres in a projected coordinate system (Web Mercator, UTM, CGCS2000)"
+	}
+	return ""
+}
 
 func sortedKeys(m map[string]int64) []string {
 	out := make([]string, 0, len(m))

@@ -157,6 +157,9 @@ func (w *worker) row(fields [][]byte) {
 				w.noKeys = false
 				continue
 			}
+			if p := int(sl >> 1); p < len(sc.scale) && sc.scale[p] != 0 {
+				v /= sc.scale[p]
+			}
 			w.cv[sl] = v
 			have |= 1 << sl
 			if v > 1000 || v < -1000 {
@@ -507,6 +510,14 @@ func (w *worker) point(lat, lon float64) uint8 {
 		return 0
 	case lat < -90 || lat > 90 || lon < -180 || lon > 180 || lat != lat || lon != lon:
 		w.invalid++
+		if lat == lat && lon == lon {
+			// Out of range, not a placeholder: may be coordinates in
+			// another unit or format (finishFile, outOfRangeNote).
+			if w.oor == 0 {
+				w.oorLat, w.oorLon, w.oorLine = lat, lon, w.line
+			}
+			w.oor++
+		}
 		if (lat > 90 || lat < -90) && lat >= -180 && lat <= 180 && lon >= -90 && lon <= 90 {
 			w.swapped++
 			w.problem("latitude %.6f and longitude %.6f look swapped; not used (never silently fixed)", lat, lon)

@@ -307,6 +307,10 @@ func FuzzScanFile(f *testing.F) {
 		// x/y with 0,0 no-fix rows, one decimal, empty, whole numbers in degree range.
 		"id,x,y\n1,0,0\n2,116.397128,39.908722\n3,139.7,35.6\n",
 		"id,x,y\n1,116.3,39.9\n2,,\n3,80,20\n",
+		// Scaled integer degrees (GB/T 32960, E7), NMEA ddmm.mmmm.
+		"vin,longitude,latitude\nLRW3E7EB6RC101571,116397128,39908823\n,0,0\n",
+		"lat,lon\n399694867,1163268728\n1,2\n",
+		"ts,lat,lon\n1767196800,3958.1692,11619.6124\n",
 	} {
 		f.Add([]byte(s))
 	}
