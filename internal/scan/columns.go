@@ -635,15 +635,48 @@ func (sc *schema) planarPair(header []string, st []colStats, sample [][][]byte, 
 			names, strings.Join(counts, " and "))
 		return 0, 0, "", false
 	}
+	// A sentinel repeated in the sample (-999, 9999: no fix) beyond a
+	// side's range is a placeholder, left out of the range share.
+	sent := map[int][2]int{x: sentinels(sample, x), y: sentinels(sample, y)}
 	fits := func(s *colStats, limit int) bool {
-		in := s.inLon
+		in, c := s.inLon, sent[x][1]
+		if s == sy {
+			c = sent[y][1]
+		}
 		if limit == 90 {
 			in = s.inLat
+			c = sent[x][0]
+			if s == sy {
+				c = sent[y][0]
+			}
 		}
-		return blank(s) || share(in, s.float) >= degreeRange
+		return blank(s) || share(in, s.float-c) >= degreeRange
+	}
+	fractions := func() bool {
+		for _, c := range judged {
+			if share(c.s.fracNonZero, nonZero(c.s)) < fractionShare {
+				return false
+			}
+		}
+		return true
 	}
 	xLon := fits(sx, 180) && fits(sy, 90) // x the longitude, y the latitude
 	xLat := fits(sx, 90) && fits(sy, 180) // the other way round
+	if !xLon && !xLat && fits(sx, 180) && fits(sy, 180) && fractions() {
+		// Both within ±180 with fractions, but neither column within ±90
+		// for 90% of its numbers: degrees with a share of the rows
+		// swapped. Read in the order that puts more sampled rows in
+		// mainland China (x the longitude when neither does); rows
+		// invalid in that order are counted invalid.
+		yx, xy, tested := orderInChina(sample, y, x, mainland)
+		lat, lon, la, lo := y, x, yn, xn
+		if xy > yx {
+			lat, lon, la, lo = x, y, xn, yn
+		}
+		sc.notes = append(sc.notes, fmt.Sprintf("columns %s read as degrees with %s as the latitude and %s as the longitude (%d of %d sampled rows in mainland China that way, %d the other way round), though neither column is within ±90 for %.0f%% of its sampled values: rows with the columns the other way round are counted invalid",
+			names, la, lo, max(yx, xy), tested, min(yx, xy), degreeRange*100))
+		return lat, lon, fmt.Sprintf("header x/y and degree-like values, mixed order; %d of %d sampled rows in mainland China", max(yx, xy), tested), true
+	}
 	if !xLon && !xLat {
 		reason := ""
 		for _, c := range judged {
@@ -685,6 +718,36 @@ func (sc *schema) planarPair(header []string, st []colStats, sample [][][]byte, 
 	sc.notes = append(sc.notes, fmt.Sprintf("header %s holds latitudes in %s and longitudes in %s (%d of %d sampled values in %s are beyond ±90, which a latitude cannot be); coordinates read that way",
 		names, xn, yn, sy.float-sy.inLat, sy.float, yn))
 	return x, y, fmt.Sprintf("header x/y swapped and degree-like values (by value range); %d of %d sampled rows in mainland China", xy, tested), true
+}
+
+// sentinelValues are no-fix placeholders written into coordinate fields.
+var sentinelValues = []float64{-999, 999, -9999, 9999, -99999, 99999}
+
+// sentinels counts the sampled values of column c that are a sentinel
+// repeated at least twice: [0] beyond ±90, [1] beyond ±180.
+func sentinels(sample [][][]byte, c int) (n [2]int) {
+	counts := map[float64]int{}
+	for _, rec := range sample {
+		if c >= len(rec) {
+			continue
+		}
+		if v, ok := detect.ParseFloat(bytes.TrimSpace(rec[c])); ok {
+			for _, s := range sentinelValues {
+				if v == s {
+					counts[v]++
+				}
+			}
+		}
+	}
+	for v, k := range counts {
+		if k >= 2 {
+			n[0] += k
+			if math.Abs(v) > 180 {
+				n[1] += k
+			}
+		}
+	}
+	return n
 }
 
 func abs(x int) int {

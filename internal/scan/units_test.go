@@ -138,3 +138,50 @@ func TestLikelyFormat(t *testing.T) {
 		}
 	}
 }
+
+// x/y within ±180 with fractions, a share of the rows swapped, or with a
+// repeated no-fix sentinel: read, the rows invalid in the order read
+// counted invalid (the reviewer's xy_swap20, xy_halfswap, xy_sentinel).
+func TestScan_XYSwappedRowsAndSentinels(t *testing.T) {
+	g := defaultGeo(t)
+	bj := func(i int) (string, string) {
+		return fmt.Sprintf("%.6f", 116.30+float64(i%97)*0.002), fmt.Sprintf("%.6f", 39.85+float64(i%89)*0.0015)
+	}
+	file := func(f func(i int) (string, string)) string {
+		return "id,x,y\n" + rowsOf(600, func(i int) string { x, y := f(i); return fmt.Sprintf("%d,%s,%s", i, x, y) })
+	}
+	cases := []struct {
+		name            string
+		data            string
+		points, invalid int64
+	}{
+		{"xy_swap20.csv", file(func(i int) (string, string) {
+			x, y := bj(i)
+			if i%5 == 0 {
+				return y, x
+			}
+			return x, y
+		}), 480, 120},
+		{"xy_halfswap.csv", file(func(i int) (string, string) {
+			x, y := bj(i)
+			if i%2 == 0 {
+				return y, x
+			}
+			return x, y
+		}), 300, 300},
+		{"xy_sentinel.csv", file(func(i int) (string, string) {
+			if i%7 == 0 {
+				return "-999", "-999"
+			}
+			return bj(i)
+		}), 514, 86},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := scanPaths(t, Options{Geo: g}, writeTemp(t, c.name, c.data))
+			if !isTrue(r.Facts.ContainsCoordinates) || r.Geo.Points != c.points || r.Geo.InChina != c.points || r.Geo.Invalid != c.invalid {
+				t.Fatalf("facts %+v geo %+v problems %+v", r.Facts, r.Geo, r.Files[0].Problems)
+			}
+		})
+	}
+}

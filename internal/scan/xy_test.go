@@ -206,7 +206,14 @@ func TestDecideSchema_PlanarXY(t *testing.T) {
 				y = "95.5"
 			}
 			return x, y
-		}), planar, "100 of 100 sampled values in x and 11 of 100 in y are beyond ±90"},
+		}), read, "rows with the columns the other way round are counted invalid"}, // within ±180 with fractions: read, the 11 rows invalid
+		{"y beyond 180: 11 of 100", xyh, xyRows(100, func(i int) (string, string) {
+			x, y := bj(i)
+			if i < 11 {
+				y = "195.5"
+			}
+			return x, y
+		}), planar, "11 of 100 sampled values in y are beyond ±180"},
 		{"ccpd-sized pixels", xyh, xyRows(100, func(i int) (string, string) {
 			return fmt.Sprint(154 + 5*i), fmt.Sprint(383 + 7*i)
 		}), planar, "beyond ±180"},
@@ -248,6 +255,70 @@ func TestDecideSchema_PlanarXY(t *testing.T) {
 		// still reported as possible coordinates.
 		{"lone x beside a latitude", []string{"id", "a", "x"}, xyRows(100, func(i int) (string, string) { x, y := bj(i); return y, x }),
 			possible, "possible coordinates in columns a,x not used"},
+
+		// A share of the rows swapped, all within ±180 with fractions:
+		// read in the order the mainland tells (9% swapped fits the range
+		// as it is; 10%, 20% and half do not).
+		{"9% of rows swapped", xyh, xyRows(100, func(i int) (string, string) {
+			if i%100 < 9 {
+				y, x := bj(i)
+				return x, y
+			}
+			return bj(i)
+		}), read, ""},
+		{"11% of rows swapped", xyh, xyRows(100, func(i int) (string, string) {
+			if i%100 < 11 {
+				y, x := bj(i)
+				return x, y
+			}
+			return bj(i)
+		}), read, "rows with the columns the other way round are counted invalid"},
+		{"20% of rows swapped", xyh, xyRows(100, func(i int) (string, string) {
+			if i%5 == 0 {
+				y, x := bj(i)
+				return x, y
+			}
+			return bj(i)
+		}), read, "rows with the columns the other way round are counted invalid"},
+		{"80% of rows swapped", xyh, xyRows(100, func(i int) (string, string) {
+			if i%5 != 0 {
+				y, x := bj(i)
+				return x, y
+			}
+			return bj(i)
+		}), swapped, "rows with the columns the other way round are counted invalid"},
+		{"half the rows swapped", xyh, xyRows(100, func(i int) (string, string) {
+			if i%2 == 0 {
+				y, x := bj(i)
+				return x, y
+			}
+			return bj(i)
+		}), read, "50 of 100 sampled rows in mainland China that way, 50 the other way round"},
+		{"swapped rows, whole numbers", xyh, xyRows(100, func(i int) (string, string) {
+			if i%5 == 0 {
+				return "39", "116"
+			}
+			return "116", "39"
+		}), planar, ""},
+		// A repeated no-fix sentinel beyond the range is a placeholder.
+		{"14% -999 sentinel", xyh, xyRows(100, func(i int) (string, string) {
+			if i%7 == 0 {
+				return "-999", "-999"
+			}
+			return bj(i)
+		}), read, ""},
+		{"14% 9999 sentinel", xyh, xyRows(100, func(i int) (string, string) {
+			if i%7 == 0 {
+				return "9999", "9999"
+			}
+			return bj(i)
+		}), read, ""},
+		{"14% -888: no sentinel", xyh, xyRows(100, func(i int) (string, string) {
+			if i%7 == 0 {
+				return "-888", "-888"
+			}
+			return bj(i)
+		}), planar, ""},
 
 		// Not numbers: a column named x may hold anything.
 		{"text", xyh, xyRows(100, func(i int) (string, string) { return "left", "top" }), silent, ""},
