@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"maps"
 	"os"
 	"sort"
@@ -18,8 +19,11 @@ import (
 // several shards (files or machines) into one report, with distinct counts
 // kept as keyed hash sets or HyperLogLog sketches, never as values. v2:
 // keyed hashes (key_id), file fingerprints, the boundaries' identity,
-// credit and notes, coastal counts.
-const SketchSchema = "xborder.scan-sketch/v2"
+// credit and notes, coastal counts. v3: files' possible_coordinates (and
+// the possible coordinates found since: values out of range in coordinate
+// columns), without which contains_coordinates merges as false where a
+// scan leaves it undetermined; older sketches are refused.
+const SketchSchema = "xborder.scan-sketch/v3"
 
 // Sketch is the mergeable state of a scan.
 type Sketch struct {
@@ -187,6 +191,9 @@ func ReadSketch(r io.Reader) (*Sketch, error) {
 		return nil, fmt.Errorf("not a scan sketch: %w", err)
 	}
 	if k.Schema != SketchSchema {
+		if strings.HasPrefix(k.Schema, "xborder.scan-sketch/v") && k.Schema < SketchSchema {
+			return nil, fmt.Errorf("sketch schema %q is older than %q: it may not record possible coordinates, so merging it could give contains_coordinates false where a scan leaves it undetermined; refusing to merge: scan that shard again with this version (--sketch-out)", k.Schema, SketchSchema)
+		}
 		return nil, fmt.Errorf("sketch schema %q, want %q", k.Schema, SketchSchema)
 	}
 	if k.Hash != distinct.HashName {

@@ -192,3 +192,22 @@ func TestSketch_CoastalAndUnplacedCounts(t *testing.T) {
 }
 
 var _ = geo.Attribution
+
+// Sketches older than v3 may lack possible_coordinates: refused, with a
+// pointer to scan again, rather than merged into a false
+// contains_coordinates.
+func TestReadSketch_RefusesOlderSchemas(t *testing.T) {
+	if SketchSchema != "xborder.scan-sketch/v3" {
+		t.Fatalf("schema %s", SketchSchema)
+	}
+	for _, v := range []string{"xborder.scan-sketch/v1", "xborder.scan-sketch/v2"} {
+		_, err := ReadSketch(strings.NewReader(`{"schema":"` + v + `","hash":"xxh3-64","exact_limit":10}`))
+		if err == nil || !strings.Contains(err.Error(), "older than") || !strings.Contains(err.Error(), "scan that shard again") {
+			t.Fatalf("%s: %v", v, err)
+		}
+	}
+	_, err := ReadSketch(strings.NewReader(`{"schema":"other/v1"}`))
+	if err == nil || strings.Contains(err.Error(), "older than") {
+		t.Fatalf("other: %v", err)
+	}
+}
