@@ -5,10 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 	"maps"
 	"os"
 	"sort"
+	"strings"
 
 	"github.com/zeebo/xxh3"
 
