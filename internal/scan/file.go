@@ -108,9 +108,14 @@ type worker struct {
 	// (the first at oorLine, with its values).
 	oor, oorLine   int64
 	oorLat, oorLon float64
-	places         placeTab
-	probs          problems
-	line, seq      int64
+	// jxy counts JSON records whose sibling keys x and y hold degree-like
+	// values (the first at jxyLine): JSON x/y are not read as
+	// coordinates, so they leave contains_coordinates undetermined.
+	jxy, jxyLine int64
+	jxyX, jxyY   float64
+	places       placeTab
+	probs        problems
+	line, seq    int64
 
 	fields  [][]byte
 	scratch []byte

@@ -168,6 +168,22 @@ func (s *Scanner) finishFile(fr *FileReport, fs *fileState, ws []*worker, notes 
 			}
 			fs.unused++
 		}
+		var jxy, jline int64
+		var jx, jy float64
+		for _, w := range ws {
+			if w.jxy > 0 && (jxy == 0 || w.jxyLine < jline) {
+				jline, jx, jy = w.jxyLine, w.jxyX, w.jxyY
+			}
+			jxy += w.jxy
+		}
+		if jxy > 0 {
+			fr.Problems = append(fr.Problems, Problem{Line: jline, Text: fmt.Sprintf("possible coordinates not used: %d record(s) hold keys x and y with values that may be a position (in degree range, or 10,000 or more as projected metres; the first x=%s, y=%s); JSON keys x/y are not read as coordinates (they are as often pixels): contains_coordinates is left undetermined; name them lon and lat if they are degrees", jxy, trimFloat(jx), trimFloat(jy))})
+			fr.ProblemCount++
+			if fs.unused == 0 || jline < fs.unusedLine {
+				fs.unusedLine = jline
+			}
+			fs.unused++
+		}
 	}
 	fr.PossibleCoordinates, fr.PossibleLine = fs.unused, fs.unusedLine
 	fr.Status = StatusScanned

@@ -7,7 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/xborder/xborder/internal/scan/detect"
@@ -165,6 +167,7 @@ func (w *worker) jsonRow(fl []jfield) {
 			w.problem("%s", msg)
 		}
 	}
+	w.noteJSONXY(fl)
 	w.fields = fields
 	w.rowPending = pairs
 	w.row(fields)
@@ -527,4 +530,60 @@ func (t *lineTracker) lineAt(off int64) int64 {
 		return t.blocks[0].line
 	}
 	return 1
+}
+
+// noteJSONXY counts a record whose sibling keys x and y (same parent) both
+// hold numbers that may be a position: within degree range (±180 and ±90,
+// either way round; with a fraction or whole, as in CSV whole numbers in
+// range cannot be told from pixels), or both 10,000 or more (projected
+// metres). JSON keys x/y are not read as coordinates (they are as often
+// pixels), so such records make contains_coordinates undetermined when no
+// valid coordinate is found; pixel boxes beyond degree range do not.
+func (w *worker) noteJSONXY(fl []jfield) {
+	var xs, ys map[string]float64
+	for _, f := range fl {
+		if f.pair {
+			continue
+		}
+		parent, last := "", f.key
+		if i := strings.LastIndexByte(f.key, '.'); i >= 0 {
+			parent, last = f.key[:i], f.key[i+1:]
+		}
+		n := detect.NormalizeHeader(last)
+		if n != "x" && n != "y" {
+			continue
+		}
+		v, err := strconv.ParseFloat(string(bytes.TrimSpace(f.val)), 64)
+		if err != nil || math.IsNaN(v) || math.IsInf(v, 0) || v == 0 {
+			continue
+		}
+		if n == "x" {
+			if xs == nil {
+				xs = map[string]float64{}
+			}
+			xs[parent] = v
+		} else {
+			if ys == nil {
+				ys = map[string]float64{}
+			}
+			ys[parent] = v
+		}
+	}
+	for parent, x := range xs {
+		y, ok := ys[parent]
+		if !ok {
+			continue
+		}
+		ax, ay := math.Abs(x), math.Abs(y)
+		degrees := ax <= 180 && ay <= 180 && (ay <= 90 || ax <= 90)
+		projected := ax >= projectedMin && ay >= projectedMin
+		if !degrees && !projected {
+			continue
+		}
+		if w.jxy == 0 {
+			w.jxyLine, w.jxyX, w.jxyY = w.line, x, y
+		}
+		w.jxy++
+		return
+	}
 }
