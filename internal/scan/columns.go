@@ -171,9 +171,14 @@ type coordPair struct{ lat, lon int }
 
 // schema is the per-column plan for a tabular file.
 type schema struct {
-	names []string
-	kinds []colKind
-	why   []string
+	// tentative names x/y pairs read on an assumption alone (blank in the
+	// sample, or no sampled row in mainland China either way round): if no
+	// point of the file then falls in mainland China, its points do not
+	// make contains_coordinates true (see FileReport.TentativePoints).
+	tentative []string
+	names     []string
+	kinds     []colKind
+	why       []string
 	// pairs are the coordinate pairs of a record; slot maps a column to
 	// 2*pair (latitude) or 2*pair+1 (longitude), -1 for other columns.
 	pairs []coordPair
@@ -609,6 +614,7 @@ func (sc *schema) planarPair(header []string, st []colStats, sample [][][]byte, 
 	names := colName(header, x) + "," + colName(header, y)
 	xn, yn := colName(header, x), colName(header, y)
 	if blank(sx) && blank(sy) {
+		sc.tentative = append(sc.tentative, names+" (no value but 0 in the sample)")
 		return y, x, "header x/y; no value but 0 in the sample", true
 	}
 	nonZero := func(s *colStats) int { return s.float - s.zero }
@@ -703,6 +709,9 @@ func (sc *schema) planarPair(header []string, st []colStats, sample [][][]byte, 
 	switch {
 	case yx > xy || (yx == xy && xLon):
 		why := fmt.Sprintf("header x/y and degree-like values; %d of %d sampled rows in mainland China", yx, tested)
+		if yx == 0 {
+			sc.tentative = append(sc.tentative, names+" (no sampled row in mainland China either way round)")
+		}
 		if yx == xy && xLat {
 			sc.notes = append(sc.notes, fmt.Sprintf("columns %s read with %s as the longitude and %s as the latitude (the usual order): both fit as latitudes and neither order puts more sampled rows in mainland China (%d of %d either way)",
 				names, xn, yn, yx, tested))
@@ -715,6 +724,9 @@ func (sc *schema) planarPair(header []string, st []colStats, sample [][][]byte, 
 		return x, y, fmt.Sprintf("header x/y swapped and degree-like values; %d of %d sampled rows in mainland China", xy, tested), true
 	}
 	// Only x as the latitude fits the ranges.
+	if xy == 0 {
+		sc.tentative = append(sc.tentative, names+" (no sampled row in mainland China)")
+	}
 	sc.notes = append(sc.notes, fmt.Sprintf("header %s holds latitudes in %s and longitudes in %s (%d of %d sampled values in %s are beyond ±90, which a latitude cannot be); coordinates read that way",
 		names, xn, yn, sy.float-sy.inLat, sy.float, yn))
 	return x, y, fmt.Sprintf("header x/y swapped and degree-like values (by value range); %d of %d sampled rows in mainland China", xy, tested), true

@@ -185,6 +185,24 @@ func (s *Scanner) finishFile(fr *FileReport, fs *fileState, ws []*worker, notes 
 			fs.unused++
 		}
 	}
+	var tentative []string
+	var fileInChina int64
+	for _, w := range ws {
+		if w.sch != nil && len(tentative) == 0 {
+			tentative = w.sch.tentative
+		}
+		fileInChina += w.inChina
+	}
+	if len(tentative) > 0 && fr.Points > 0 && fileInChina == 0 {
+		fr.TentativePoints = fr.Points
+		fr.Problems = append(fr.Problems, Problem{Text: fmt.Sprintf("possible coordinates: columns %s were read as longitude and latitude by assumption, and none of the file's %d points fell in mainland China; they may be planar positions (metres, normalised boxes) as well as positions abroad, so they do not make contains_coordinates true: it is left undetermined unless other files settle it; name the columns lon and lat if they are degrees",
+			strings.Join(tentative, "; "), fr.Points)})
+		fr.ProblemCount++
+		if fs.unused == 0 {
+			fs.unusedLine = 0
+		}
+		fs.unused++
+	}
 	fr.PossibleCoordinates, fr.PossibleLine = fs.unused, fs.unusedLine
 	fr.Status = StatusScanned
 	if fr.Malformed > 0 || readErr != nil {
@@ -343,8 +361,12 @@ func (s *Scanner) Report() *Report {
 	// the scan saw possible coordinates it did not use and found no valid
 	// one: the user is asked rather than told false.
 	unusedFiles := possibleFiles(r)
+	var tentative int64
+	for _, f := range r.Files {
+		tentative += f.TentativePoints
+	}
 	switch {
-	case g.points > 0:
+	case g.points > tentative:
 		r.Facts.ContainsCoordinates = ptr(true)
 	case unusedFiles > 0:
 		r.Notes = append(r.Notes, fmt.Sprintf("contains_coordinates is not measured: no valid coordinate was found, but %d file(s) hold possible coordinates the scan did not use (values that may be positions it cannot read or convert: see those files' problems). Declare contains_coordinates for the asset, or name the columns lat and lon (in degrees) and scan again.", unusedFiles))

@@ -62,6 +62,13 @@ type FileReport struct {
 	// first (0: found while deciding the columns).
 	PossibleCoordinates int64 `json:"possible_coordinates,omitempty"`
 	PossibleLine        int64 `json:"-"`
+	// TentativePoints are this file's points read from x/y columns on an
+	// assumption alone (blank in the sample, or no sampled row in mainland
+	// China either way round) when none of the file's points fell in
+	// mainland China: radar offsets in metres, normalised image boxes and
+	// the like read as degrees. They are counted and placed, but do not
+	// make contains_coordinates true (it is then undetermined).
+	TentativePoints int64 `json:"tentative_points,omitempty"`
 	// FirstLine is, per detector, the first line where one was found.
 	FirstLine map[string]int64 `json:"-"`
 	// Fingerprint is set in sketches only: a keyed hash of the file's

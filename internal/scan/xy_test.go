@@ -663,3 +663,85 @@ func TestOutput_UndeterminedContainsCoordinates(t *testing.T) {
 		t.Fatalf("merged with degrees: facts %+v", mr.Facts)
 	}
 }
+
+// x/y read on an assumption alone (blank in the sample, or no sampled row
+// in mainland China either way round) whose points then all fall outside
+// mainland China are tentative: radar offsets in metres and normalised
+// image boxes look like degrees somewhere abroad. They are counted and
+// placed but leave contains_coordinates undetermined, not true; one point
+// in the mainland confirms them (a German head then China, values after a
+// blank sample), and another file's confirmed points settle the fact.
+func TestScan_TentativeXY(t *testing.T) {
+	g := defaultGeo(t)
+	rows := func(header string, n int, f func(i int) string) string { return header + "\n" + rowsOf(n, f) }
+	radar := rows("t,obj,x,y,vx", 600, func(i int) string {
+		return fmt.Sprintf("%.2f,%d,%.2f,%.2f,1.5", float64(i)*0.05, i%7, 30+float64(i%50)*0.37, float64(i%40)*0.31-6)
+	})
+	yolo := rows("img,cls,x,y,w,h", 600, func(i int) string {
+		return fmt.Sprintf("img%d.jpg,1,%.4f,%.4f,0.1,0.2", i, 0.05+float64(i%90)/100, 0.05+float64(i%80)/100)
+	})
+	zeroThenPixels := rows("t,x,y", 3000, func(i int) string {
+		if i < 2500 {
+			return fmt.Sprintf("%d,0,0", i)
+		}
+		return fmt.Sprintf("%d,%d,%d", i, 150+i%500, 200+i%700)
+	})
+	zeroThenStray := rows("t,x,y", 3000, func(i int) string {
+		switch {
+		case i < 2500:
+			return fmt.Sprintf("%d,0,0", i)
+		case i == 2600:
+			return fmt.Sprintf("%d,10,5", i) // a pixel pair that is also a place (in Nigeria)
+		}
+		return fmt.Sprintf("%d,%d,%d", i, 200+i%500, 200+i%700)
+	})
+	blankThenBeijing := rows("t,x,y", 3000, func(i int) string {
+		if i < 2500 {
+			return fmt.Sprintf("%d,,", i)
+		}
+		return fmt.Sprintf("%d,116.%06d,39.%06d", i, 300000+i, 900000+i)
+	})
+	munichThenBeijing := rows("t,x,y", 2000, func(i int) string {
+		if i < 600 {
+			return fmt.Sprintf("%d,11.%06d,48.%06d", i, 500000+i, 100000+i)
+		}
+		return fmt.Sprintf("%d,116.%06d,39.%06d", i, 300000+i, 900000+i)
+	})
+	for _, c := range []struct {
+		name, data string
+		want       string // true, false, undetermined
+		tentative  int64
+	}{
+		{"radar.csv", radar, "undetermined", 600},
+		{"yolo.csv", yolo, "undetermined", 600},
+		{"zero_then_pixels.csv", zeroThenPixels, "undetermined", 0}, // pixels beyond degree range: undetermined by the out-of-range rule
+		{"zero_then_stray.csv", zeroThenStray, "undetermined", 1},
+		{"blank_then_beijing.csv", blankThenBeijing, "true", 0},
+		{"munich_then_beijing.csv", munichThenBeijing, "true", 0},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			r := scanPaths(t, Options{Geo: g}, writeTemp(t, c.name, c.data))
+			f := r.Files[0]
+			got := "undetermined"
+			if v := r.Facts.ContainsCoordinates; v != nil {
+				got = fmt.Sprint(*v)
+			}
+			if got != c.want || f.TentativePoints != c.tentative {
+				t.Fatalf("contains_coordinates %s (want %s), tentative %d (want %d), geo %+v problems %+v", got, c.want, f.TentativePoints, c.tentative, r.Geo, f.Problems)
+			}
+			if c.want == "undetermined" {
+				if f.PossibleCoordinates == 0 || UnsettledFacts(r)[FactContainsCoordinates] == "" {
+					t.Fatalf("not reported as possible coordinates: %+v", f)
+				}
+				if r.Geo.Points != c.tentative {
+					t.Fatalf("tentative points not counted: %+v", r.Geo)
+				}
+			}
+		})
+	}
+	// With a file of confirmed points beside it, the fact is true.
+	r := scanPaths(t, Options{Geo: g}, writeTemp(t, "radar.csv", radar), writeTemp(t, "bj.csv", blankThenBeijing))
+	if !isTrue(r.Facts.ContainsCoordinates) {
+		t.Fatalf("radar beside Beijing: %+v", r.Facts)
+	}
+}
