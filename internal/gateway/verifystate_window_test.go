@@ -34,14 +34,7 @@ func TestVerifyState_AcrossWindows(t *testing.T) {
 	}
 	verify := func() *gateway.StateReport {
 		t.Helper()
-		var rep *gateway.StateReport
-		if err := st.View(context.Background(), func(tx store.ReadTx) error {
-			var err error
-			rep, err = gateway.VerifyState(context.Background(), tx)
-			return err
-		}); err != nil {
-			t.Fatal(err)
-		}
+		rep := stateOf(t, st)
 		return rep
 	}
 	rep := verify()
@@ -137,20 +130,8 @@ func TestVerifyState_OneJumpBlamesOne(t *testing.T) {
 	for _, window := range []uint64{4, 1 << 16} {
 		t.Run(fmt.Sprint("window ", window), func(t *testing.T) {
 			defer gateway.SetStateWindow(window)()
-			path := filepath.Join(t.TempDir(), "j.db")
-			st := openSQLite(t, path)
-			g := setupOn(t, st, gateway.Options{})
 			const n = 40
-			for i := 0; i < n; i++ {
-				if _, _, _, gerr := check(t, g, fmt.Sprintf("k-%02d", i), gatewaytest.CrossingCheck(fmt.Sprintf("t-%02d", i))); gerr != nil {
-					t.Fatal(gerr)
-				}
-			}
-			db, err := sql.Open("sqlite", path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer db.Close()
+			st, db := crossingChecks(t, n)
 			var from, to int64
 			if err := db.QueryRow(`SELECT log_index FROM checks WHERE transfer_id = 't-01'`).Scan(&from); err != nil {
 				t.Fatal(err)
@@ -161,14 +142,7 @@ func TestVerifyState_OneJumpBlamesOne(t *testing.T) {
 			if _, err := db.Exec(`UPDATE checks SET log_index = ? WHERE transfer_id = 't-01'`, to); err != nil {
 				t.Fatal(err)
 			}
-			var rep *gateway.StateReport
-			if err := st.View(context.Background(), func(tx store.ReadTx) error {
-				var err error
-				rep, err = gateway.VerifyState(context.Background(), tx)
-				return err
-			}); err != nil {
-				t.Fatal(err)
-			}
+			rep := stateOf(t, st)
 			var got []string
 			for _, p := range rep.Problems {
 				got = append(got, p.Text)
@@ -202,20 +176,8 @@ func TestVerifyState_OneJumpBlamesOne(t *testing.T) {
 func TestVerifyState_ManyOutOfOrderAreCounted(t *testing.T) {
 	defer gateway.SetStateWindow(5)()
 	defer gateway.SetMaxStragglers(3)()
-	path := filepath.Join(t.TempDir(), "r.db")
-	st := openSQLite(t, path)
-	g := setupOn(t, st, gateway.Options{})
 	const n = 20
-	for i := 0; i < n; i++ {
-		if _, _, _, gerr := check(t, g, fmt.Sprintf("k-%02d", i), gatewaytest.CrossingCheck(fmt.Sprintf("t-%02d", i))); gerr != nil {
-			t.Fatal(gerr)
-		}
-	}
-	db, err := sql.Open("sqlite", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	st, db := crossingChecks(t, n)
 	// seq s gets the entry of seq n+1-s.
 	idx := make([]int64, n)
 	for s := 1; s <= n; s++ {
@@ -228,14 +190,7 @@ func TestVerifyState_ManyOutOfOrderAreCounted(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	var rep *gateway.StateReport
-	if err := st.View(context.Background(), func(tx store.ReadTx) error {
-		var err error
-		rep, err = gateway.VerifyState(context.Background(), tx)
-		return err
-	}); err != nil {
-		t.Fatal(err)
-	}
+	rep := stateOf(t, st)
 	var out, differs, more int
 	var all strings.Builder
 	for _, p := range rep.Problems {
@@ -260,32 +215,13 @@ func TestVerifyState_ManyOutOfOrderAreCounted(t *testing.T) {
 // nothing else: the look-ahead sees the intact records come back.
 func TestVerifyState_TwoJumpsBlameTwo(t *testing.T) {
 	defer gateway.SetStateWindow(6)()
-	path := filepath.Join(t.TempDir(), "j2.db")
-	st := openSQLite(t, path)
-	g := setupOn(t, st, gateway.Options{})
 	const n = 40
-	for i := 0; i < n; i++ {
-		if _, _, _, gerr := check(t, g, fmt.Sprintf("k-%02d", i), gatewaytest.CrossingCheck(fmt.Sprintf("t-%02d", i))); gerr != nil {
-			t.Fatal(gerr)
-		}
-	}
-	db, err := sql.Open("sqlite", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	st, db := crossingChecks(t, n)
 	// t-05 and t-06 move 30 entries on (onto the entries of t-35, t-36).
 	if _, err := db.Exec(`UPDATE checks SET log_index = log_index + 30 WHERE transfer_id IN ('t-05', 't-06')`); err != nil {
 		t.Fatal(err)
 	}
-	var rep *gateway.StateReport
-	if err := st.View(context.Background(), func(tx store.ReadTx) error {
-		var err error
-		rep, err = gateway.VerifyState(context.Background(), tx)
-		return err
-	}); err != nil {
-		t.Fatal(err)
-	}
+	rep := stateOf(t, st)
 	var out, differs, deleted int
 	var all strings.Builder
 	for _, p := range rep.Problems {
@@ -304,4 +240,38 @@ func TestVerifyState_TwoJumpsBlameTwo(t *testing.T) {
 	if out != 2 || differs != 2 || deleted != 2 || len(rep.Problems) != 6 {
 		t.Errorf("out of order %d, differs %d, without record %d (want 2 each, 6 in all):\n%s", out, differs, deleted, all.String())
 	}
+}
+
+// crossingChecks makes n allowed checks (t-00, t-01, ...) on a fresh SQLite
+// database and returns the store and a direct connection to edit it.
+func crossingChecks(t *testing.T, n int) (store.Store, *sql.DB) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "v.db")
+	st := openSQLite(t, path)
+	g := setupOn(t, st, gateway.Options{})
+	for i := 0; i < n; i++ {
+		if _, _, _, gerr := check(t, g, fmt.Sprintf("k-%02d", i), gatewaytest.CrossingCheck(fmt.Sprintf("t-%02d", i))); gerr != nil {
+			t.Fatal(gerr)
+		}
+	}
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return st, db
+}
+
+// stateOf runs VerifyState in one read transaction.
+func stateOf(t *testing.T, st store.Store) *gateway.StateReport {
+	t.Helper()
+	var rep *gateway.StateReport
+	if err := st.View(context.Background(), func(tx store.ReadTx) error {
+		var err error
+		rep, err = gateway.VerifyState(context.Background(), tx)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return rep
 }
