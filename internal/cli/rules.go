@@ -166,17 +166,7 @@ func packLine(p *rulepack.Loaded) string {
 // takes a line of its own above the text.
 func rulesList(w io.Writer, set *rulepack.Set) error {
 	var b strings.Builder
-	wrapped := func(head, s, indent string) {
-		for i, l := range report.WrapLines(s, report.Width-report.DisplayWidth(head), report.Width-report.DisplayWidth(indent)) {
-			if i == 0 {
-				b.WriteString(head)
-			} else {
-				b.WriteString(indent)
-			}
-			b.WriteString(l)
-			b.WriteByte('\n')
-		}
-	}
+	wrapped := func(head, s, indent string) { report.WrapWith(&b, head, s, indent) }
 	b.WriteString("PACKS\n")
 	for _, p := range set.Packs {
 		wrapped("  ", packLine(p), "    ")

@@ -263,6 +263,10 @@ func writeRow(b *strings.Builder, cols []column, ws []int, cells []string) {
 
 func wrap(b *strings.Builder, s, indent string) { wrapWith(b, "", s, indent) }
 
+// WrapWith is wrapWith for other packages' plain-text layouts (xborder
+// rules list).
+func WrapWith(b *strings.Builder, head, s, indent string) { wrapWith(b, head, s, indent) }
+
 // wrapWith writes head then s word-wrapped at Width, continuing lines with
 // indent; words wider than a line are broken, never cut.
 func wrapWith(b *strings.Builder, head, s, indent string) {
