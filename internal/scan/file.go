@@ -104,18 +104,14 @@ type worker struct {
 	assumed                           bool
 	points, outside, invalid, swapped int64
 	inChina, hkmotw                   int64
-	// oor counts coordinates out of range that are not placeholders
-	// (the first at oorLine, with its values).
-	oor, oorLine   int64
-	oorLat, oorLon float64
-	// jxy counts JSON records whose sibling keys x and y hold degree-like
-	// values (the first at jxyLine): JSON x/y are not read as
+	// oor: coordinates out of range that are not placeholders (a: lat,
+	// b: lon). jxy: JSON records whose sibling keys x and y hold values
+	// that may be a position (a: x, b: y); JSON x/y are not read as
 	// coordinates, so they leave contains_coordinates undetermined.
-	jxy, jxyLine int64
-	jxyX, jxyY   float64
-	places       placeTab
-	probs        problems
-	line, seq    int64
+	oor, jxy  sighting
+	places    placeTab
+	probs     problems
+	line, seq int64
 
 	fields  [][]byte
 	scratch []byte
@@ -660,4 +656,27 @@ func (w *worker) csvRecord(rec []byte, quoteOK bool) {
 		return
 	}
 	w.row(fields)
+}
+
+// sighting counts occurrences of something worth one problem per file and
+// keeps the first (its line and two values), for the problem's text.
+type sighting struct {
+	n, line int64
+	a, b    float64
+}
+
+func (s *sighting) see(line int64, a, b float64) {
+	if s.n == 0 {
+		s.line, s.a, s.b = line, a, b
+	}
+	s.n++
+}
+
+// merge adds o (another worker's part of the same file), keeping the
+// earliest first occurrence.
+func (s *sighting) merge(o sighting) {
+	if o.n > 0 && (s.n == 0 || o.line < s.line) {
+		s.line, s.a, s.b = o.line, o.a, o.b
+	}
+	s.n += o.n
 }

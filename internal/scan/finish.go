@@ -148,41 +148,31 @@ func (s *Scanner) finishFile(fr *FileReport, fs *fileState, ws []*worker, notes 
 	}
 	fr.Problems = append(fr.Problems, probs.list...)
 	fr.ProblemCount = probs.count
+	// unused adds a problem reporting possible coordinates not used: with
+	// no valid coordinate anywhere they leave contains_coordinates
+	// undetermined.
+	unused := func(line int64, text string) {
+		fr.Problems = append(fr.Problems, Problem{Line: line, Text: text})
+		fr.ProblemCount++
+		if fs.unused == 0 || line < fs.unusedLine {
+			fs.unusedLine = line
+		}
+		fs.unused++
+	}
 	if fr.Points == 0 {
 		// Coordinate columns (or keys) that yielded only values out of
 		// range, not (0,0) or empty placeholders: possible coordinates in
 		// another unit or format, so contains_coordinates is not false.
-		var oor, line int64
-		var lat, lon float64
+		var oor, jxy sighting
 		for _, w := range ws {
-			if w.oor > 0 && (oor == 0 || w.oorLine < line) {
-				line, lat, lon = w.oorLine, w.oorLat, w.oorLon
-			}
-			oor += w.oor
+			oor.merge(w.oor)
+			jxy.merge(w.jxy)
 		}
-		if oor > 0 {
-			fr.Problems = append(fr.Problems, Problem{Line: line, Text: outOfRangeNote(oor, lat, lon)})
-			fr.ProblemCount++
-			if fs.unused == 0 || line < fs.unusedLine {
-				fs.unusedLine = line
-			}
-			fs.unused++
+		if oor.n > 0 {
+			unused(oor.line, outOfRangeNote(oor.n, oor.a, oor.b))
 		}
-		var jxy, jline int64
-		var jx, jy float64
-		for _, w := range ws {
-			if w.jxy > 0 && (jxy == 0 || w.jxyLine < jline) {
-				jline, jx, jy = w.jxyLine, w.jxyX, w.jxyY
-			}
-			jxy += w.jxy
-		}
-		if jxy > 0 {
-			fr.Problems = append(fr.Problems, Problem{Line: jline, Text: fmt.Sprintf("possible coordinates not used: %d record(s) hold keys x and y with values that may be a position (in degree range, or 10,000 or more as projected metres; the first x=%s, y=%s); JSON keys x/y are not read as coordinates (they are as often pixels): contains_coordinates is left undetermined; name them lon and lat if they are degrees", jxy, trimFloat(jx), trimFloat(jy))})
-			fr.ProblemCount++
-			if fs.unused == 0 || jline < fs.unusedLine {
-				fs.unusedLine = jline
-			}
-			fs.unused++
+		if jxy.n > 0 {
+			unused(jxy.line, fmt.Sprintf("possible coordinates not used: %d record(s) hold keys x and y with values that may be a position (in degree range, or 10,000 or more as projected metres; the first x=%s, y=%s); JSON keys x/y are not read as coordinates (they are as often pixels): contains_coordinates is left undetermined; name them lon and lat if they are degrees", jxy.n, trimFloat(jxy.a), trimFloat(jxy.b)))
 		}
 	}
 	var tentative []string
@@ -195,13 +185,8 @@ func (s *Scanner) finishFile(fr *FileReport, fs *fileState, ws []*worker, notes 
 	}
 	if len(tentative) > 0 && fr.Points > 0 && fileInChina == 0 {
 		fr.TentativePoints = fr.Points
-		fr.Problems = append(fr.Problems, Problem{Text: fmt.Sprintf("possible coordinates: columns %s were read as longitude and latitude by assumption, and none of the file's %d points fell in mainland China; they may be planar positions (metres, normalised boxes) as well as positions abroad, so they do not make contains_coordinates true: it is left undetermined unless other files settle it; name the columns lon and lat if they are degrees",
-			strings.Join(tentative, "; "), fr.Points)})
-		fr.ProblemCount++
-		if fs.unused == 0 {
-			fs.unusedLine = 0
-		}
-		fs.unused++
+		unused(0, fmt.Sprintf("possible coordinates: columns %s were read as longitude and latitude by assumption, and none of the file's %d points fell in mainland China; they may be planar positions (metres, normalised boxes) as well as positions abroad, so they do not make contains_coordinates true: it is left undetermined unless other files settle it; name the columns lon and lat if they are degrees",
+			strings.Join(tentative, "; "), fr.Points))
 	}
 	fr.PossibleCoordinates, fr.PossibleLine = fs.unused, fs.unusedLine
 	fr.Status = StatusScanned

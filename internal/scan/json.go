@@ -580,10 +580,7 @@ func (w *worker) noteJSONXY(fl []jfield) {
 		if !degrees && !projected {
 			continue
 		}
-		if w.jxy == 0 {
-			w.jxyLine, w.jxyX, w.jxyY = w.line, x, y
-		}
-		w.jxy++
+		w.jxy.see(w.line, x, y)
 		return
 	}
 }

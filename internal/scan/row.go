@@ -513,10 +513,7 @@ func (w *worker) point(lat, lon float64) uint8 {
 		if lat == lat && lon == lon {
 			// Out of range, not a placeholder: may be coordinates in
 			// another unit or format (finishFile, outOfRangeNote).
-			if w.oor == 0 {
-				w.oorLat, w.oorLon, w.oorLine = lat, lon, w.line
-			}
-			w.oor++
+			w.oor.see(w.line, lat, lon)
 		}
 		if (lat > 90 || lat < -90) && lat >= -180 && lat <= 180 && lon >= -90 && lon <= 90 {
 			w.swapped++
