@@ -197,8 +197,7 @@ func (c *numChecker) walk(n ast.Node, t reflect.Type, path []string, depth int) 
 		if isNumberKind(t.Kind()) || (t.Kind() == reflect.Interface && numTag) {
 			if _, scalar := x.Value.(ast.ScalarNode); scalar || x.Value == nil {
 				if tk := x.GetToken(); tk != nil && tk.Position != nil {
-					c.errs = append(c.errs, &xerr.PosError{File: c.s.name, Line: tk.Position.Line, Col: tk.Position.Column,
-						Msg: fmt.Sprintf("%s: the tag %s is not allowed on a number: write the number in decimal without a tag", c.label(path), tk.Value)})
+					c.errAt(tk, path, fmt.Sprintf("the tag %s is not allowed on a number: write the number in decimal without a tag", tk.Value))
 				}
 				return
 			}
@@ -330,6 +329,11 @@ func (c *numChecker) judge(n ast.Node, t reflect.Type, path []string) {
 	if msg == "" {
 		return
 	}
+	c.errAt(tk, path, msg)
+}
+
+// errAt records msg about the value at path, written at tk.
+func (c *numChecker) errAt(tk *token.Token, path []string, msg string) {
 	c.errs = append(c.errs, &xerr.PosError{File: c.s.name, Line: tk.Position.Line, Col: tk.Position.Column, Msg: c.label(path) + ": " + msg})
 }
 
@@ -352,8 +356,7 @@ func (c *numChecker) judgeText(n ast.Node, path []string) {
 	if err := yaml.NodeToValue(n, &got); err != nil || got == tk.Value {
 		return
 	}
-	c.errs = append(c.errs, &xerr.PosError{File: c.s.name, Line: tk.Position.Line, Col: tk.Position.Column,
-		Msg: fmt.Sprintf("%s: %s would be read as the number %s: quote it (\"%s\") to keep it as written", c.label(path), tk.Value, got, tk.Value)})
+	c.errAt(tk, path, fmt.Sprintf("%s would be read as the number %s: quote it (\"%s\") to keep it as written", tk.Value, got, tk.Value))
 }
 
 // numberText reports whether quoted text is one the decoder would take for
