@@ -95,28 +95,25 @@ func (r *Prepared) Set() *rulepack.Set { return r.set }
 // (the service keeps one per inventory version). Decide is safe for
 // concurrent use with distinct ledgers.
 type Prepared struct {
-	inv    *model.Inventory
-	set    *rulepack.Set
-	opt    Options
-	procs  map[string]*model.Processor
-	assets map[string]*model.Asset
-	eff    map[string]model.FactSet // effective facts per asset
-	// unsettled: per asset, facts its scan could not decide (and not
-	// declared), with why.
-	unsettled map[string]map[string]string
-	base      map[string]identify.Result
-	usesYTD   map[string]bool // per item
-	ledger    *transfer.Ledger
-	results   []model.TransferResult
-	decs      []*transfer.Decision
-	findings  []model.Finding
-	assetRes  []model.AssetResult
-	eng       *transfer.Engine
+	inv      *model.Inventory
+	set      *rulepack.Set
+	opt      Options
+	procs    map[string]*model.Processor
+	assets   map[string]*model.Asset
+	eff      map[string]model.FactSet // effective facts per asset
+	base     map[string]identify.Result
+	usesYTD  map[string]bool // per item
+	ledger   *transfer.Ledger
+	results  []model.TransferResult
+	decs     []*transfer.Decision
+	findings []model.Finding
+	assetRes []model.AssetResult
+	eng      *transfer.Engine
 }
 
 func newRun(inv *model.Inventory, set *rulepack.Set, opt Options) *Prepared {
 	r := &Prepared{inv: inv, set: set, opt: opt, procs: inv.ProcessorByID(), assets: inv.AssetByID(),
-		eff: make(map[string]model.FactSet, len(inv.Assets)), unsettled: map[string]map[string]string{}, base: make(map[string]identify.Result, len(inv.Assets)),
+		eff: make(map[string]model.FactSet, len(inv.Assets)), base: make(map[string]identify.Result, len(inv.Assets)),
 		usesYTD: map[string]bool{}, ledger: transfer.NewLedger()}
 	for id := range set.Items {
 		r.usesYTD[id] = identify.DependsOn(set, id, YTDFact)
@@ -146,14 +143,6 @@ func (r *Prepared) facts() {
 		fs := make(model.FactSet, len(a.Facts)+len(m.Facts))
 		for k, v := range a.Facts {
 			fs[k] = v
-		}
-		for k, why := range m.Unsettled {
-			if _, declared := a.Facts[k]; !declared {
-				if r.unsettled[a.ID] == nil {
-					r.unsettled[a.ID] = map[string]string{}
-				}
-				r.unsettled[a.ID][k] = why
-			}
 		}
 		{
 			if m.Problem != "" {
@@ -283,7 +272,9 @@ func (r *Prepared) identifyAt(ctx context.Context, id string, ytd model.FactValu
 	st.TransferAsset = model.TransferAsset{ID: id, Result: res.Result, Matched: res.Matched, Missing: res.Missing}
 	st.ContainsCoordinates = boolFact(fs, "contains_coordinates")
 	if st.ContainsCoordinates == nil {
-		st.CoordinatesUnsettled = r.unsettled[id]["contains_coordinates"]
+		// Not declared, and its scan could not settle it (a declared value
+		// would be in fs).
+		st.CoordinatesUnsettled = r.opt.Measured[id].Unsettled["contains_coordinates"]
 	}
 	st.GeoProcessed = boolFact(fs, "geo_confidentiality_processed")
 	return st
