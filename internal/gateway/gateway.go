@@ -361,8 +361,8 @@ func (g *Gateway) logRefusal(ctx context.Context, actor Actor, key string, body 
 			rb = newRefusal(ps, key, req.Hash(), req, e.Code)
 		} else {
 			h := sha256.Sum256(body)
-			rb = newRefusal(ps, key, nil, nil, e.Code)
-			rb.RequestSHA256, rb.BodySHA256 = "", hex.EncodeToString(h[:])
+			rb = newRefusal(ps, key, nil, nil, e.Code) // no request: no request_sha256
+			rb.BodySHA256 = hex.EncodeToString(h[:])
 		}
 		eb, err := json.Marshal(rb)
 		if err != nil {
