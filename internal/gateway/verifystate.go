@@ -162,15 +162,16 @@ func VerifyState(ctx context.Context, tx store.ReadTx) (*StateReport, error) {
 			if err != nil {
 				return err
 			}
-			if !ok || (hi < size && r.row.LogIndex >= hi) {
-				// A record far ahead may be one edited record that jumped
-				// forward: if the one after it is back in order, it is the
-				// straggler, not every intact record after it.
-				if !ok || !spike(ctx, recs, r, lastRecorded) {
-					return nil
-				}
+			if !ok {
+				return nil
 			}
+			// A record far ahead may be an edited record that jumped
+			// forward: if records after it come back in order, it is the
+			// straggler, not every intact record after it.
 			jumped := spike(ctx, recs, r, lastRecorded)
+			if hi < size && r.row.LogIndex >= hi && !jumped {
+				return nil // it belongs to a later window
+			}
 			recs.next()
 			rep.CheckRecords++
 			if int64(r.row.LogIndex) <= lastRecorded || jumped {
